@@ -1,0 +1,315 @@
+package lang
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"reflect"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"vsc/stdlib"
+)
+
+// decodeBlock decodes body into the struct v points to, following its
+// schema. label is the block's label (nil for blocks without one).
+func decodeBlock(s *scope, block *hcl.Block, v reflect.Value, bs *BlockSchema) hcl.Diagnostics {
+	if bs.labelIndex >= 0 && len(block.Labels) > 0 {
+		v.Field(bs.labelIndex).Set(reflect.ValueOf(Val[string]{V: block.Labels[0], Range: block.LabelRanges[0], Set: true}))
+	}
+	if bs.declIndex >= 0 {
+		v.Field(bs.declIndex).Set(reflect.ValueOf(block.DefRange))
+	}
+	return decodeBody(s, block.Body, block.Type, v, bs, true)
+}
+
+// decodeBody decodes a block's body. required is false only for the
+// defaults block, whose attributes are all optional.
+func decodeBody(s *scope, body hcl.Body, blockType string, v reflect.Value, bs *BlockSchema, required bool) hcl.Diagnostics {
+	content, diags := body.Content(bs.hcl)
+	withCode(diags, CodeSchema)
+	for _, f := range bs.Fields {
+		if f.IsBlock() {
+			continue
+		}
+		attr, ok := content.Attributes[f.Name]
+		if !ok {
+			if f.Required && required {
+				diags = append(diags, Error(CodeSchema, fmt.Sprintf("Missing required argument %q", f.Name),
+					fmt.Sprintf("A %s block needs a %q argument. Add it.", blockType, f.Name), body.MissingItemRange()))
+			}
+			continue
+		}
+		diags = append(diags, decodeAttr(s, attr, v.Field(f.index), f)...)
+	}
+	var seen map[string]*hcl.Block
+	for _, b := range content.Blocks {
+		f := bs.byName[b.Type]
+		switch f.kind {
+		case kindBlock:
+			if first, dup := seen[b.Type]; dup {
+				diags = append(diags, Error(CodeSchema, fmt.Sprintf("Duplicate %s block", b.Type),
+					fmt.Sprintf("A %s block may hold only one %s block; this one repeats the first. Merge them.", blockType, b.Type),
+					b.DefRange, first.DefRange))
+				continue
+			}
+			if seen == nil {
+				seen = map[string]*hcl.Block{}
+			}
+			seen[b.Type] = b
+			p := reflect.New(f.Block.typ)
+			diags = append(diags, decodeBlock(s, b, p.Elem(), f.Block)...)
+			v.Field(f.index).Set(p)
+		case kindBlocks:
+			p := reflect.New(f.Block.typ)
+			diags = append(diags, decodeBlock(s, b, p.Elem(), f.Block)...)
+			fv := v.Field(f.index)
+			fv.Set(reflect.Append(fv, p))
+		}
+	}
+	return diags
+}
+
+func decodeAttr(s *scope, attr *hcl.Attribute, dst reflect.Value, f *Field) hcl.Diagnostics {
+	val, diags := s.eval(attr.Expr)
+	if diags.HasErrors() || !val.IsWhollyKnown() || val.IsNull() {
+		return diags
+	}
+	rng := attr.Expr.Range()
+	var out any
+	var d hcl.Diagnostics
+	switch f.kind {
+	case kindString:
+		var str string
+		str, d = toString(val, f.Name, rng)
+		if !d.HasErrors() && f.Enum != nil {
+			d = checkEnum(str, f, rng)
+		}
+		out = Val[string]{V: str, Range: rng, Set: true}
+	case kindInt:
+		var n int64
+		n, d = toInt(val, f.Name, rng)
+		out = Val[int64]{V: n, Range: rng, Set: true}
+	case kindBool:
+		var b cty.Value
+		b, err := convert.Convert(val, cty.Bool)
+		if err != nil || b.IsNull() {
+			d = typeError(f.Name, "true or false", val, rng)
+		} else {
+			out = Val[bool]{V: b.True(), Range: rng, Set: true}
+		}
+	case kindSize:
+		var n int64
+		n, d = toSize(val, f, rng)
+		out = Val[Size]{V: Size(n), Range: rng, Set: true}
+	case kindStrings:
+		var list []Val[string]
+		list, d = toStrings(attr.Expr, val, f.Name, rng)
+		out = Strings{V: list, Range: rng, Set: true}
+	case kindLimit:
+		var l Limit
+		l, d = toLimit(attr.Expr, val, f, rng)
+		out = Val[Limit]{V: l, Range: rng, Set: true}
+	}
+	diags = append(diags, d...)
+	if !d.HasErrors() && out != nil {
+		dst.Set(reflect.ValueOf(out))
+	}
+	return diags
+}
+
+func typeError(name, want string, got cty.Value, rng hcl.Range) hcl.Diagnostics {
+	return hcl.Diagnostics{Error(CodeSchema, "Incorrect attribute value type",
+		fmt.Sprintf("%q must be %s, not %s.", name, want, got.Type().FriendlyName()), rng)}
+}
+
+func toString(val cty.Value, name string, rng hcl.Range) (string, hcl.Diagnostics) {
+	sv, err := convert.Convert(val, cty.String)
+	if err != nil || sv.IsNull() {
+		return "", typeError(name, "a string", val, rng)
+	}
+	return sv.AsString(), nil
+}
+
+// maxExact is the largest integer a float64 holds exactly; vsc refuses
+// integers beyond it rather than round them silently.
+const maxExact = 1 << 53
+
+func toInt(val cty.Value, name string, rng hcl.Range) (int64, hcl.Diagnostics) {
+	nv, err := convert.Convert(val, cty.Number)
+	if err != nil || nv.IsNull() {
+		return 0, typeError(name, "a whole number", val, rng)
+	}
+	return bigToInt(nv.AsBigFloat(), name, rng)
+}
+
+func bigToInt(bf *big.Float, name string, rng hcl.Range) (int64, hcl.Diagnostics) {
+	if !bf.IsInt() {
+		return 0, hcl.Diagnostics{Error(CodeSchema, "Whole number required",
+			fmt.Sprintf("%q must be a whole number, not %s.", name, bf.Text('g', 10)), rng)}
+	}
+	n, acc := bf.Int64()
+	if acc != big.Exact || n > maxExact || n < -maxExact {
+		return 0, hcl.Diagnostics{Error("value-range", "Number out of range",
+			fmt.Sprintf("%q is %s, far beyond any value it can take. Use a number between -2^53 and 2^53.", name, bf.Text('g', 10)), rng)}
+	}
+	return n, nil
+}
+
+func toSize(val cty.Value, f *Field, rng hcl.Range) (int64, hcl.Diagnostics) {
+	if val.Type() == cty.String {
+		n, err := stdlib.ParseSize(val.AsString())
+		if err != nil {
+			return 0, hcl.Diagnostics{Error(CodeSchema, "Invalid size", fmt.Sprintf("%q: %s.", f.Name, strings.TrimSuffix(err.Error(), ".")), rng)}
+		}
+		if n > math.MaxInt64 {
+			return 0, hcl.Diagnostics{Error("value-range", "Size out of range", fmt.Sprintf("%q is larger than any disk or memory. Give a smaller size.", f.Name), rng)}
+		}
+		return int64(n), nil
+	}
+	nv, err := convert.Convert(val, cty.Number)
+	if err != nil || nv.IsNull() {
+		unit := "bytes"
+		if f.Unit == 1024 {
+			unit = "KiB"
+		}
+		return 0, typeError(f.Name, "a size: a number of "+unit+" or a string such as \"200MiB\"", val, rng)
+	}
+	bf := new(big.Float).Mul(nv.AsBigFloat(), big.NewFloat(float64(f.Unit)))
+	return bigToInt(bf, f.Name, rng)
+}
+
+func toStrings(expr hcl.Expression, val cty.Value, name string, rng hcl.Range) ([]Val[string], hcl.Diagnostics) {
+	ty := val.Type()
+	if !ty.IsListType() && !ty.IsTupleType() && !ty.IsSetType() {
+		return nil, typeError(name, "a list of strings", val, rng)
+	}
+	// Point each element at its own expression when the list is written
+	// out literally, so a check can underline the one bad element.
+	var items []hclsyntax.Expression
+	if tup, ok := expr.(*hclsyntax.TupleConsExpr); ok && !ty.IsSetType() {
+		items = tup.Exprs
+	}
+	var out []Val[string]
+	var diags hcl.Diagnostics
+	i := 0
+	for it := val.ElementIterator(); it.Next(); i++ {
+		_, ev := it.Element()
+		er := rng
+		if i < len(items) {
+			er = items[i].Range()
+		}
+		if ev.IsNull() {
+			diags = append(diags, Error(CodeSchema, "Null in list", fmt.Sprintf("Element %d of %q is null. Remove it.", i, name), er))
+			continue
+		}
+		s, d := toString(ev, fmt.Sprintf("%s[%d]", name, i), er)
+		diags = append(diags, d...)
+		out = append(out, Val[string]{V: s, Range: er, Set: true})
+	}
+	return out, diags
+}
+
+// toLimit reads an rlimit: a number, "unlimited", a size string (for size
+// limits), or an object { soft, hard }.
+func toLimit(expr hcl.Expression, val cty.Value, f *Field, rng hcl.Range) (Limit, hcl.Diagnostics) {
+	ty := val.Type()
+	if ty.IsObjectType() || ty.IsMapType() {
+		var l Limit
+		var diags hcl.Diagnostics
+		ranges := objectItemRanges(expr)
+		m := val.AsValueMap()
+		for k := range m {
+			if k != "soft" && k != "hard" {
+				diags = append(diags, Error(CodeSchema, "Unsupported limit key",
+					fmt.Sprintf("A limit object has only \"soft\" and \"hard\"; %q is not one of them.", k), rangeOr(ranges, k, rng)))
+			}
+		}
+		for _, k := range []string{"soft", "hard"} {
+			kv, ok := m[k]
+			if !ok || kv.IsNull() {
+				diags = append(diags, Error(CodeSchema, fmt.Sprintf("Missing %q in limit", k),
+					fmt.Sprintf("%q as an object needs both \"soft\" and \"hard\", as in { soft = 1024, hard = 4096 }.", f.Name), rng))
+				continue
+			}
+			r := rangeOr(ranges, k, rng)
+			n, d := limitScalar(kv, f, r)
+			diags = append(diags, d...)
+			if k == "soft" {
+				l.Soft, l.SoftRange = n, r
+			} else {
+				l.Hard, l.HardRange = n, r
+			}
+		}
+		return l, diags
+	}
+	n, diags := limitScalar(val, f, rng)
+	return Limit{Soft: n, Hard: n, SoftRange: rng, HardRange: rng}, diags
+}
+
+func limitScalar(val cty.Value, f *Field, rng hcl.Range) (uint64, hcl.Diagnostics) {
+	if val.Type() == cty.String && strings.EqualFold(val.AsString(), "unlimited") {
+		return Unlimited, nil
+	}
+	var n int64
+	var diags hcl.Diagnostics
+	if val.Type() == cty.String && f.Size {
+		n, diags = toSize(val, f, rng)
+	} else {
+		n, diags = toInt(val, f.Name, rng)
+	}
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	if n < 0 {
+		return 0, hcl.Diagnostics{Error("value-range", "Negative limit",
+			fmt.Sprintf("%q is %d; a limit is 0 or more, or \"unlimited\".", f.Name, n), rng)}
+	}
+	return uint64(n), nil
+}
+
+func objectItemRanges(expr hcl.Expression) map[string]hcl.Range {
+	obj, ok := expr.(*hclsyntax.ObjectConsExpr)
+	if !ok {
+		return nil
+	}
+	out := map[string]hcl.Range{}
+	for _, it := range obj.Items {
+		if k, diags := it.KeyExpr.Value(nil); !diags.HasErrors() && k.Type() == cty.String {
+			out[k.AsString()] = it.ValueExpr.Range()
+		}
+	}
+	return out
+}
+
+func rangeOr(m map[string]hcl.Range, k string, def hcl.Range) hcl.Range {
+	if r, ok := m[k]; ok {
+		return r
+	}
+	return def
+}
+
+func checkEnum(v string, f *Field, rng hcl.Range) hcl.Diagnostics {
+	for _, e := range f.Enum {
+		if v == e {
+			return nil
+		}
+	}
+	detail := fmt.Sprintf("%q is not a valid %s; use one of %s.", v, f.Name, strings.Join(quoteAll(f.Enum), ", "))
+	if s := Suggest(v, f.Enum); s != "" {
+		detail = fmt.Sprintf("%q is not a valid %s. Did you mean %q? The values are %s.", v, f.Name, s, strings.Join(quoteAll(f.Enum), ", "))
+	}
+	return hcl.Diagnostics{Error(CodeSchema, "Unsupported value", detail, rng)}
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
