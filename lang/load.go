@@ -23,6 +23,10 @@ type Options struct {
 	Vars []string
 	// VarFiles are --var-file paths, applied before Vars, in order.
 	VarFiles []string
+	// Overlay holds file contents that take precedence over the files on
+	// disk (an editor's unsaved buffers), by file name. A file that is only
+	// in Overlay is read too when Path names it, or names its folder.
+	Overlay map[string][]byte
 }
 
 // Suffixes of the files a configuration folder is made of.
@@ -45,10 +49,10 @@ var topSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 // their own problems too; values that failed to evaluate are left unset.
 func Load(path string, opts Options) (*Config, hcl.Diagnostics) {
 	cfg := &Config{Path: path, Files: map[string]*hcl.File{}}
-	names, diags := configFiles(path)
+	names, diags := configFiles(path, opts.Overlay)
 	var blocks hcl.Blocks
 	for _, name := range names {
-		f, d := parseFile(name)
+		f, d := parseFile(name, opts.Overlay)
 		diags = append(diags, d...)
 		if f == nil {
 			continue
@@ -74,7 +78,10 @@ func Load(path string, opts Options) (*Config, hcl.Diagnostics) {
 }
 
 // configFiles lists the files of a configuration, in name order.
-func configFiles(path string) ([]string, hcl.Diagnostics) {
+func configFiles(path string, overlay map[string][]byte) ([]string, hcl.Diagnostics) {
+	if _, ok := overlay[path]; ok {
+		return []string{path}, nil
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -90,11 +97,22 @@ func configFiles(path string) ([]string, hcl.Diagnostics) {
 	if err != nil {
 		return nil, hcl.Diagnostics{Error(CodeInput, "Configuration unreadable", err.Error()+".", hcl.Range{})}
 	}
+	seen := map[string]bool{}
 	var names []string
+	add := func(name string) {
+		if !seen[name] && (strings.HasSuffix(name, SuffixNative) || strings.HasSuffix(name, SuffixJSON)) {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
 	for _, e := range entries {
-		n := e.Name()
-		if !e.IsDir() && (strings.HasSuffix(n, SuffixNative) || strings.HasSuffix(n, SuffixJSON)) {
-			names = append(names, filepath.Join(path, n))
+		if !e.IsDir() {
+			add(filepath.Join(path, e.Name()))
+		}
+	}
+	for name := range overlay {
+		if filepath.Dir(name) == filepath.Clean(path) {
+			add(name)
 		}
 	}
 	if len(names) == 0 {
@@ -106,10 +124,13 @@ func configFiles(path string) ([]string, hcl.Diagnostics) {
 }
 
 // parseFile reads and parses one file in the syntax its name says.
-func parseFile(name string) (*hcl.File, hcl.Diagnostics) {
-	src, err := os.ReadFile(name)
-	if err != nil {
-		return nil, hcl.Diagnostics{Error(CodeInput, "File unreadable", err.Error()+".", hcl.Range{})}
+func parseFile(name string, overlay map[string][]byte) (*hcl.File, hcl.Diagnostics) {
+	src, ok := overlay[name]
+	if !ok {
+		var err error
+		if src, err = os.ReadFile(name); err != nil {
+			return nil, hcl.Diagnostics{Error(CodeInput, "File unreadable", err.Error()+".", hcl.Range{})}
+		}
 	}
 	if d := guardNesting(name, src); d != nil {
 		return nil, hcl.Diagnostics{d}

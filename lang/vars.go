@@ -181,7 +181,7 @@ func (cfg *Config) readVarInputs(decls map[string]*varDecl, opts Options) (map[s
 		diags = append(diags, Error(CodeVariable, "Value for undeclared variable", detail, rng))
 	}
 	for _, path := range opts.VarFiles {
-		f, d := parseFile(path)
+		f, d := parseFile(path, opts.Overlay)
 		diags = append(diags, d...)
 		if f == nil {
 			continue
@@ -225,7 +225,19 @@ func (cfg *Config) readVarInputs(decls map[string]*varDecl, opts Options) (map[s
 				fmt.Sprintf("The value of --var %s does not parse as %s: %s.", name, decl.v.Type.FriendlyNameForConstraint(), d[0].Summary), hcl.Range{}))
 			continue
 		}
-		v, d := empty.eval(expr)
+		var v cty.Value
+		if len(expr.Variables()) > 0 {
+			// A bare word such as abc: no reference can be meant on the
+			// command line, so take it as text and let conversion say
+			// what type was expected.
+			v, d = convertVar(decl.v, cty.StringVal(raw), hcl.Range{})
+			if d.HasErrors() {
+				diags = append(diags, d...)
+				continue
+			}
+		} else {
+			v, d = empty.eval(expr)
+		}
 		for _, x := range d {
 			x.Subject = nil // the command line has no file to point into
 		}

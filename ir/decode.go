@@ -1,0 +1,314 @@
+package ir
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+)
+
+// Decode parses a plan from its JSON form (see Plan.MarshalJSON),
+// strictly: an unknown kind or key, a value of the wrong type or out of
+// range, a duplicated key, a missing key that the encoder always writes
+// (id, kind, owner, origin, after and every field without omitempty) or
+// trailing data is an error naming the op index and the key. A missing
+// omitempty field is its zero value.
+//
+// Decode only parses; Verify judges what the values mean. It never
+// panics, whatever the input.
+func Decode(data []byte) (*Plan, error) {
+	top, err := parseObject(data)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	if err := top.only([]string{"format_version", "host", "source", "source_digest", "ops"}, nil); err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	p := &Plan{}
+	for _, s := range []struct {
+		key string
+		dst *string
+	}{
+		{"format_version", &p.FormatVersion},
+		{"host", &p.Host},
+		{"source", &p.Source},
+		{"source_digest", &p.SourceDigest},
+	} {
+		if *s.dst, err = parseString(top.vals[s.key]); err != nil {
+			return nil, fmt.Errorf("plan: %s: %w", s.key, err)
+		}
+	}
+	// Fail early on another version: its fields may mean other things.
+	if err := checkFormatVersion(p.FormatVersion); err != nil {
+		return nil, fmt.Errorf("plan: format_version: %w", err)
+	}
+	ops, err := parseArray(top.vals["ops"])
+	if err != nil {
+		return nil, fmt.Errorf("plan: ops: %w", err)
+	}
+	for i, raw := range ops {
+		op, err := decodeOp(i, raw)
+		if err != nil {
+			return nil, err
+		}
+		p.Ops = append(p.Ops, op)
+	}
+	return p, nil
+}
+
+func decodeOp(pos int, raw json.RawMessage) (*Op, error) {
+	name := "op " + strconv.Itoa(pos)
+	o, err := parseObject(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	kind, err := parseString(o.vals["kind"])
+	if err != nil {
+		return nil, fmt.Errorf("%s: kind: %w", name, err)
+	}
+	e := lookup(Kind(kind))
+	if e == nil {
+		return nil, fmt.Errorf("%s: kind: unknown kind %q", name, kind)
+	}
+	name = fmt.Sprintf("op %d (%s)", pos, kind)
+	if err := o.only(opHeaderKeys, e.fields); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+
+	op := &Op{Body: e.New()}
+	id, err := parseInt(o.vals["id"], intType)
+	if err != nil {
+		return nil, fmt.Errorf("%s: id: %w", name, err)
+	}
+	op.ID = int(id)
+	if op.Owner, err = parseString(o.vals["owner"]); err != nil {
+		return nil, fmt.Errorf("%s: owner: %w", name, err)
+	}
+	if op.Origin, err = parseString(o.vals["origin"]); err != nil {
+		return nil, fmt.Errorf("%s: origin: %w", name, err)
+	}
+	after, err := parseArray(o.vals["after"])
+	if err != nil {
+		return nil, fmt.Errorf("%s: after: %w", name, err)
+	}
+	for _, a := range after {
+		n, err := parseInt(a, intType)
+		if err != nil {
+			return nil, fmt.Errorf("%s: after: %w", name, err)
+		}
+		op.After = append(op.After, int(n))
+	}
+
+	v := reflect.ValueOf(op.Body).Elem()
+	for _, f := range e.fields {
+		raw, ok := o.vals[f.name]
+		if !ok {
+			continue // only omitempty ones, after o.only
+		}
+		if err := decodeField(f, v.Field(f.index), raw); err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", name, f.name, err)
+		}
+	}
+	return op, nil
+}
+
+func decodeField(f field, v reflect.Value, raw json.RawMessage) error {
+	switch f.typ {
+	case typeString:
+		s, err := parseString(raw)
+		v.SetString(s)
+		return err
+	case typeBool:
+		switch string(raw) {
+		case "true", "false":
+			v.SetBool(string(raw) == "true")
+			return nil
+		}
+		return want("a boolean", raw)
+	case typeInt:
+		n, err := parseInt(raw, v.Type())
+		v.SetInt(n)
+		return err
+	case typeUint:
+		if f.unlimited && len(raw) > 0 && raw[0] == '"' {
+			if s, err := parseString(raw); err != nil || s != unlimitedWord {
+				return fmt.Errorf("want a non-negative integer or %q", unlimitedWord)
+			}
+			v.SetUint(math.MaxUint64)
+			return nil
+		}
+		n, err := parseUint(raw, v.Type())
+		v.SetUint(n)
+		return err
+	case typeStrings:
+		elems, err := parseArray(raw)
+		if err != nil {
+			return err
+		}
+		var l []string
+		for _, e := range elems {
+			s, err := parseString(e)
+			if err != nil {
+				return err
+			}
+			l = append(l, s)
+		}
+		v.Set(reflect.ValueOf(l))
+		return nil
+	}
+	return fmt.Errorf("ir: field type %d not decoded", f.typ) // a bug here
+}
+
+// object is a parsed JSON object: its keys in input order and their raw
+// values, which are parsed once their meaning is known.
+type object struct {
+	keys []string
+	vals map[string]json.RawMessage
+}
+
+// parseObject parses data as exactly one JSON object, refusing
+// duplicated keys (encoding/json would silently keep the last one, so a
+// hand-edited plan could say two things at once).
+func parseObject(data []byte) (object, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return object{}, syntaxError(err)
+	}
+	if tok != json.Delim('{') {
+		return object{}, want("an object", bytes.TrimLeft(data, " \t\r\n"))
+	}
+	o := object{vals: map[string]json.RawMessage{}}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return object{}, syntaxError(err)
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return object{}, errors.New("invalid JSON: object key is not a string")
+		}
+		if _, dup := o.vals[key]; dup {
+			return object{}, fmt.Errorf("key %q appears twice", key)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return object{}, fmt.Errorf("%s: %w", key, syntaxError(err))
+		}
+		o.keys = append(o.keys, key)
+		o.vals[key] = raw
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return object{}, syntaxError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return object{}, errors.New("invalid JSON: data after the object")
+	}
+	return o, nil
+}
+
+// only checks that the object has exactly the keys of header and fields,
+// less the omitempty fields it may leave out.
+func (o object) only(header []string, fields []field) error {
+	for _, k := range o.keys {
+		if !slices.Contains(header, k) && !slices.ContainsFunc(fields, func(f field) bool { return f.name == k }) {
+			return fmt.Errorf("%s: unknown key", k)
+		}
+	}
+	for _, k := range header {
+		if _, ok := o.vals[k]; !ok {
+			return fmt.Errorf("%s: missing", k)
+		}
+	}
+	for _, f := range fields {
+		if _, ok := o.vals[f.name]; !ok && !f.omitempty {
+			return fmt.Errorf("%s: missing", f.name)
+		}
+	}
+	return nil
+}
+
+func syntaxError(err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("invalid JSON: %w", err)
+}
+
+func parseString(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", want("a string", raw)
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", syntaxError(err)
+	}
+	return s, nil
+}
+
+func parseArray(raw json.RawMessage) ([]json.RawMessage, error) {
+	if len(raw) == 0 || raw[0] != '[' {
+		return nil, want("an array", raw)
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(raw, &elems); err != nil {
+		return nil, syntaxError(err)
+	}
+	return elems, nil
+}
+
+var intType = reflect.TypeFor[int]()
+
+// parseInt parses an integer literal that fits the signed integer type
+// t. 1e3 and 1.0 are refused: ids and limits are integers, and an
+// exponent would hide a typo.
+func parseInt(raw json.RawMessage, t reflect.Type) (int64, error) {
+	n, err := strconv.ParseInt(string(raw), 10, t.Bits())
+	if err != nil {
+		return 0, wantNumber("an integer", raw, t)
+	}
+	return n, nil
+}
+
+func parseUint(raw json.RawMessage, t reflect.Type) (uint64, error) {
+	n, err := strconv.ParseUint(string(raw), 10, t.Bits())
+	if err != nil {
+		return 0, wantNumber("a non-negative integer", raw, t)
+	}
+	return n, nil
+}
+
+func wantNumber(what string, raw json.RawMessage, t reflect.Type) error {
+	if len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+		return fmt.Errorf("want %s that fits %s, got %.40s", what, t, raw)
+	}
+	return want(what, raw)
+}
+
+// want describes a value of the wrong JSON type, without echoing it
+// (it may be huge).
+func want(what string, raw []byte) error {
+	got := "nothing"
+	if len(raw) > 0 {
+		switch raw[0] {
+		case '{':
+			got = "an object"
+		case '[':
+			got = "an array"
+		case '"':
+			got = "a string"
+		case 't', 'f':
+			got = "a boolean"
+		case 'n':
+			got = "null"
+		default:
+			got = "a number"
+		}
+	}
+	return fmt.Errorf("want %s, got %s", what, got)
+}

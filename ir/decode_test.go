@@ -1,0 +1,161 @@
+package ir
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// opJSON wraps op objects in a valid plan.
+func opJSON(ops ...string) string {
+	return `{"format_version":"1","host":"h","source":"s","source_digest":"sha256:` + strings.Repeat("0", 64) + `","ops":[` + strings.Join(ops, ",") + `]}`
+}
+
+const linkOp = `{"id":0,"kind":"link.add","owner":"host","origin":"f:1:1","after":[],"name":"eth0.7","type":"vlan","link":"eth0","vlan_id":7}`
+
+func TestDecodeAccepts(t *testing.T) {
+	for _, c := range []struct {
+		name, data string
+		want       *Op
+	}{
+		{"keys in any order", opJSON(`{"vlan_id":7,"link":"eth0","type":"vlan","name":"eth0.7","after":[],"origin":"f:1:1","owner":"host","kind":"link.add","id":0}`),
+			&Op{Owner: "host", Origin: "f:1:1", Body: &LinkAdd{Name: "eth0.7", Type: "vlan", Link: "eth0", VlanID: 7}}},
+		{"omitempty left out", opJSON(`{"id":0,"kind":"addr.add","owner":"host","origin":"f:1:1","after":[],"dev":"eth0","address":"10.0.0.1/8"}`),
+			&Op{Owner: "host", Origin: "f:1:1", Body: &AddrAdd{Dev: "eth0", Address: "10.0.0.1/8"}}},
+		{"omitempty written", opJSON(`{"id":0,"kind":"addr.add","owner":"host","origin":"f:1:1","after":[],"dev":"eth0","address":"10.0.0.1/8","label":""}`),
+			&Op{Owner: "host", Origin: "f:1:1", Body: &AddrAdd{Dev: "eth0", Address: "10.0.0.1/8"}}},
+		{"unlimited as a number", opJSON(`{"id":0,"kind":"rlimit.set","owner":"guest.a","origin":"f:1:1","after":[],"guest":"a","resource":"core","soft":0,"hard":18446744073709551615}`),
+			&Op{Owner: "guest.a", Origin: "f:1:1", Body: &RlimitSet{Guest: "a", Resource: "core", Hard: math.MaxUint64}}},
+		{"unlimited as a word", opJSON(`{"id":0,"kind":"rlimit.set","owner":"guest.a","origin":"f:1:1","after":[],"guest":"a","resource":"core","soft":"unlimited","hard":"unlimit\u0065d"}`),
+			&Op{Owner: "guest.a", Origin: "f:1:1", Body: &RlimitSet{Guest: "a", Resource: "core", Soft: math.MaxUint64, Hard: math.MaxUint64}}},
+	} {
+		p, err := Decode([]byte(c.data))
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if diff := cmp.Diff([]*Op{c.want}, p.Ops, equateEmpty); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, diff)
+		}
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	// op returns linkOp with one key's value replaced (or the key
+	// removed, when value is "").
+	op := func(key, value string) string {
+		var parts []string
+		for _, kv := range strings.Split(strings.Trim(linkOp, "{}"), ",") {
+			if strings.HasPrefix(kv, `"`+key+`":`) {
+				if value == "" {
+					continue
+				}
+				kv = `"` + key + `":` + value
+			}
+			parts = append(parts, kv)
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+	for _, c := range []struct{ name, data, want string }{
+		{"empty", ``, `plan: invalid JSON`},
+		{"not JSON", `{"format_version":`, `plan: format_version: invalid JSON: unexpected EOF`},
+		{"not a key", `{1:2}`, `plan: invalid JSON`},
+		{"array", `[]`, `plan: want an object, got an array`},
+		{"null", ` null`, `plan: want an object, got null`},
+		{"trailing", opJSON() + `{}`, `plan: invalid JSON: data after the object`},
+		{"top unknown key", strings.Replace(opJSON(), `"host"`, `"hots"`, 1), `plan: hots: unknown key`},
+		{"top duplicate key", strings.Replace(opJSON(), `"host":"h"`, `"host":"h","host":"i"`, 1), `plan: key "host" appears twice`},
+		{"top missing", `{"format_version":"1"}`, `plan: host: missing`},
+		{"version", strings.Replace(opJSON(), `"format_version":"1"`, `"format_version":"2"`, 1), `plan: format_version: version "2" is not "1"`},
+		{"version type", strings.Replace(opJSON(), `"format_version":"1"`, `"format_version":1`, 1), `plan: format_version: want a string, got a number`},
+		{"ops null", strings.Replace(opJSON(), `"ops":[]`, `"ops":null`, 1), `plan: ops: want an array, got null`},
+		{"op not object", opJSON(`7`), `op 0: want an object, got a number`},
+		{"nested", opJSON(strings.Repeat("[", 50) + strings.Repeat("]", 50)), `op 0: want an object, got an array`},
+		{"deep nesting", opJSON(strings.Repeat("[", 100000) + strings.Repeat("]", 100000)), `plan: ops: invalid JSON: invalid character '[' exceeded max depth`},
+		{"deep in a value", opJSON(op("name", strings.Repeat("[", 100000)+strings.Repeat("]", 100000))), `plan: ops: invalid JSON: invalid character '[' exceeded max depth`},
+		{"missing kind", opJSON(op("kind", "")), `op 0: kind: want a string, got nothing`},
+		{"unknown kind", opJSON(op("kind", `"link.set"`)), `op 0: kind: unknown kind "link.set"`},
+		{"missing id", opJSON(op("id", "")), `op 0 (link.add): id: missing`},
+		{"missing owner", opJSON(op("owner", "")), `op 0 (link.add): owner: missing`},
+		{"missing after", opJSON(op("after", "")), `op 0 (link.add): after: missing`},
+		{"missing field", opJSON(op("vlan_id", "")), `op 0 (link.add): vlan_id: missing`},
+		{"unknown field", opJSON(op("name", `"eth0.7","mtu":1500`)), `op 0 (link.add): mtu: unknown key`},
+		{"duplicate field", opJSON(op("name", `"eth0.7","name":"eth0.8"`)), `op 0: key "name" appears twice`},
+		{"duplicate escaped", opJSON(op("name", `"eth0.7","n\u0061me":"eth0.8"`)), `op 0: key "name" appears twice`},
+		{"string for int", opJSON(op("vlan_id", `"7"`)), `op 0 (link.add): vlan_id: want an integer, got a string`},
+		{"float", opJSON(op("vlan_id", `7.0`)), `op 0 (link.add): vlan_id: want an integer that fits int, got 7.0`},
+		{"exponent", opJSON(op("vlan_id", `7e0`)), `vlan_id: want an integer that fits int, got 7e0`},
+		{"huge", opJSON(op("vlan_id", `1`+strings.Repeat("0", 400))), `op 0 (link.add): vlan_id: want an integer that fits int, got 1000000000`},
+		{"id string", opJSON(op("id", `"0"`)), `op 0 (link.add): id: want an integer, got a string`},
+		{"int for string", opJSON(op("name", `7`)), `op 0 (link.add): name: want a string, got a number`},
+		{"null string", opJSON(op("name", `null`)), `op 0 (link.add): name: want a string, got null`},
+		{"after null", opJSON(op("after", `null`)), `op 0 (link.add): after: want an array, got null`},
+		{"after string", opJSON(op("after", `["0"]`)), `op 0 (link.add): after: want an integer, got a string`},
+		{"list null element", opJSON(`{"id":0,"kind":"caps.drop","owner":"guest.a","origin":"f:1:1","after":[],"guest":"a","drop":[null]}`),
+			`op 0 (caps.drop): drop: want a string, got null`},
+		{"list string", opJSON(`{"id":0,"kind":"caps.drop","owner":"guest.a","origin":"f:1:1","after":[],"guest":"a","drop":"SYS_ADMIN"}`),
+			`op 0 (caps.drop): drop: want an array, got a string`},
+		{"bool string", opJSON(`{"id":0,"kind":"projid.set","owner":"host","origin":"f:1:1","after":[],"path":"/a","projid":2,"recursive":"true"}`),
+			`op 0 (projid.set): recursive: want a boolean, got a string`},
+		{"uint negative", opJSON(`{"id":0,"kind":"projid.set","owner":"host","origin":"f:1:1","after":[],"path":"/a","projid":-2,"recursive":true}`),
+			`op 0 (projid.set): projid: want a non-negative integer that fits uint32, got -2`},
+		{"uint32 overflow", opJSON(`{"id":0,"kind":"projid.set","owner":"host","origin":"f:1:1","after":[],"path":"/a","projid":4294967296,"recursive":true}`),
+			`op 0 (projid.set): projid: want a non-negative integer that fits uint32, got 4294967296`},
+		{"unlimited elsewhere", opJSON(`{"id":0,"kind":"quota.set","owner":"host","origin":"f:1:1","after":[],"path":"/a","projid":2,"inodes":"unlimited"}`),
+			`op 0 (quota.set): inodes: want a non-negative integer, got a string`},
+		{"unlimited misspelt", opJSON(`{"id":0,"kind":"rlimit.set","owner":"guest.a","origin":"f:1:1","after":[],"guest":"a","resource":"core","soft":"infinity","hard":0}`),
+			`op 0 (rlimit.set): soft: want a non-negative integer or "unlimited"`},
+		{"second op", opJSON(linkOp, op("id", `1.5`)), `op 1 (link.add): id: want an integer that fits int, got 1.5`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Decode([]byte(c.data))
+			if err == nil {
+				t.Fatalf("accepted: %+v", p)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got  %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}
+
+// FuzzDecode checks that Decode never panics and that any plan it
+// returns encodes, decodes to the same plan, and can be verified and
+// written as text without panicking.
+func FuzzDecode(f *testing.F) {
+	golden, err := os.ReadFile(filepath.Join("testdata", "plan.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(golden)
+	f.Add([]byte(opJSON(linkOp)))
+	f.Add([]byte(opJSON()))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"format_version":"1","host":"h","host":"h"}`))
+	f.Add([]byte(opJSON(`{"id":0,"kind":"rlimit.set","owner":"guest.a","origin":"f:1:1","after":[],"guest":"a","resource":"core","soft":"unlimited","hard":18446744073709551616}`)))
+	f.Add([]byte(opJSON(`{"id":1e400,"kind":"mount","owner":"\xff","origin":"\ud800","after":[-1],"source":"","target":"","type":"","options":["a,b"]}`)))
+	f.Add([]byte(strings.Repeat(`[`, 20000)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Decode(data)
+		if err != nil {
+			return
+		}
+		_ = Verify(p)
+		_ = p.Text()
+		enc, err := p.MarshalJSON()
+		if err != nil {
+			t.Fatalf("a decoded plan does not encode: %v", err)
+		}
+		q, err := Decode(enc)
+		if err != nil {
+			t.Fatalf("a re-encoded plan does not decode: %v\n%s", err, enc)
+		}
+		if diff := cmp.Diff(p, q); diff != "" {
+			t.Fatalf("decode → encode → decode changed the plan (-first +second):\n%s", diff)
+		}
+	})
+}

@@ -1,0 +1,167 @@
+package ir
+
+import (
+	"fmt"
+	"net/netip"
+	"reflect"
+	"strconv"
+)
+
+// KindInfo is one row of the registry: everything vsc knows about an op
+// kind besides its fields, which its struct declares.
+type KindInfo struct {
+	Kind Kind
+
+	// New returns a zero body of the kind, for decoders.
+	New func() Body
+
+	// HostState is true for persistent kernel objects (links, addresses,
+	// routes, rules, mounts, project ids, quotas), which the executor
+	// diffs against the live host; false for the steps of a guest's
+	// start sequence, which are run in order.
+	HostState bool
+
+	// Inverse names what undoes the op, as the executor's teardown will
+	// do it; "" when nothing does (a hook's effects are its own).
+	Inverse string
+
+	// Claims returns the keys of the objects the op creates or reserves,
+	// like "addr:10.7.0.2" or "context:300". Two ops claiming one key
+	// conflict when they have different owners or the same kind; so a
+	// guest's projid.set and quota.set may share its project id, but two
+	// guests may not, and nothing is created twice.
+	Claims func(Body) []string
+}
+
+// registry is the table of op kinds, in the order Kinds returns them:
+// host state first, then the guest start sequence in the order of the
+// domain (build, namespaces, hooks, mounts, limits, names, init).
+var registry = []KindInfo{
+	{New: newBody[LinkAdd], HostState: true, Inverse: "link.del",
+		Claims: claims(func(b *LinkAdd) []string { return []string{"link:" + b.Name} })},
+	{New: newBody[AddrAdd], HostState: true, Inverse: "addr.del",
+		Claims: claims(func(b *AddrAdd) []string {
+			keys := []string{"addr:" + addrKey(b.Address)}
+			if b.Label != "" {
+				// A label starts with its dev name, so this is per dev.
+				keys = append(keys, "label:"+b.Label)
+			}
+			return keys
+		})},
+	{New: newBody[RouteAdd], HostState: true, Inverse: "route.del",
+		Claims: claims(func(b *RouteAdd) []string {
+			return []string{"route:" + strconv.Itoa(b.Table) + ":" + prefixKey(b.To)}
+		})},
+	{New: newBody[RuleAdd], HostState: true, Inverse: "rule.del",
+		Claims: claims(func(b *RuleAdd) []string { return []string{"prio:" + strconv.Itoa(b.Priority)} })},
+	{New: newBody[Mount], HostState: true, Inverse: "umount",
+		Claims: claims(func(b *Mount) []string { return []string{"mount:" + b.Target} })},
+	{New: newBody[ProjidSet], HostState: true, Inverse: "projid.set (previous id)",
+		Claims: claims(func(b *ProjidSet) []string { return []string{projidKey(b.ID)} })},
+	{New: newBody[QuotaSet], HostState: true, Inverse: "quota.set (previous limits)",
+		Claims: claims(func(b *QuotaSet) []string { return []string{projidKey(b.ID)} })},
+
+	// Stopping a guest keeps its root; only deleting the guest removes it.
+	{New: newBody[GuestBuild], Inverse: "guest.remove",
+		Claims: claims(func(b *GuestBuild) []string { return []string{"root:" + b.Root} })},
+	{New: newBody[NsNew], Inverse: "ns.del",
+		Claims: claims(func(b *NsNew) []string { return []string{contextKey(b.Context)} })},
+	{New: newBody[HookRun], Inverse: "",
+		Claims: claims(func(*HookRun) []string { return nil })}, // a hook may run twice
+	{New: newBody[GuestMount], Inverse: "guest.umount",
+		Claims: claims(func(b *GuestMount) []string { return []string{"guest.mount:" + b.Guest + ":" + b.Target} })},
+	{New: newBody[CgroupSet], Inverse: "cgroup.del",
+		Claims: claims(func(b *CgroupSet) []string { return []string{contextKey(b.Context)} })},
+	// Limits, names and capabilities belong to the guest's processes and
+	// namespaces: they end with them.
+	{New: newBody[RlimitSet], Inverse: "ns.del",
+		Claims: claims(func(b *RlimitSet) []string { return []string{"rlimit:" + b.Guest + ":" + b.Resource} })},
+	{New: newBody[UTSSet], Inverse: "ns.del",
+		Claims: claims(func(b *UTSSet) []string { return []string{"uts:" + b.Guest} })},
+	{New: newBody[CapsDrop], Inverse: "ns.del",
+		Claims: claims(func(b *CapsDrop) []string { return []string{"caps:" + b.Guest} })},
+	{New: newBody[InitExec], Inverse: "init.stop",
+		Claims: claims(func(b *InitExec) []string { return []string{"init:" + b.Guest} })},
+}
+
+// kindEntry is a registry row with what the package derives from it.
+type kindEntry struct {
+	KindInfo
+	fields []field
+}
+
+var kindIndex = map[Kind]*kindEntry{}
+
+func init() {
+	for i := range registry {
+		info := &registry[i]
+		info.Kind = info.New().Kind()
+		if _, dup := kindIndex[info.Kind]; dup {
+			panic(fmt.Sprintf("ir: kind %s registered twice", info.Kind))
+		}
+		t := reflect.TypeOf(info.New()).Elem()
+		kindIndex[info.Kind] = &kindEntry{KindInfo: *info, fields: bodyFields(t)}
+	}
+}
+
+// Kinds returns the registry, one row per op kind, in a stable order.
+func Kinds() []KindInfo {
+	out := make([]KindInfo, len(registry))
+	copy(out, registry)
+	return out
+}
+
+// Lookup returns the registry row of kind.
+func Lookup(kind Kind) (KindInfo, bool) {
+	e := lookup(kind)
+	if e == nil {
+		return KindInfo{}, false
+	}
+	return e.KindInfo, true
+}
+
+func lookup(kind Kind) *kindEntry { return kindIndex[kind] }
+
+// newBody is the constructor of a registry row.
+func newBody[T any, P interface {
+	*T
+	Body
+}]() Body {
+	return P(new(T))
+}
+
+// claims adapts a claims function written for one body type to the
+// registry's func(Body). A body of another type claims nothing.
+func claims[P Body](f func(P) []string) func(Body) []string {
+	return func(b Body) []string {
+		p, ok := b.(P)
+		if !ok {
+			return nil
+		}
+		if _, ok := bodyValue(p); !ok {
+			return nil
+		}
+		return f(p)
+	}
+}
+
+// addrKey is the claim key of an address: the address alone, since one
+// address may not be added twice whatever its prefix length.
+func addrKey(cidr string) string {
+	if p, err := netip.ParsePrefix(cidr); err == nil {
+		return p.Addr().String()
+	}
+	return cidr // malformed: Verify reports it; keep the claim anyway
+}
+
+// prefixKey is the claim key of a route destination, normalized so that
+// one route written two ways is still one claim.
+func prefixKey(to string) string {
+	if p, err := netip.ParsePrefix(to); err == nil {
+		return p.Masked().String()
+	}
+	return to // "default", or malformed
+}
+
+func projidKey(id uint32) string { return "projid:" + strconv.FormatUint(uint64(id), 10) }
+func contextKey(ctx int) string  { return "context:" + strconv.Itoa(ctx) }

@@ -1,0 +1,161 @@
+package ir
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// WriteText writes the plan in its text form, for review:
+//
+//	# vsc plan v1 host=NAME source=PATH digest=sha256:…
+//	# host
+//	0 link.add name=eth0.7 type=vlan link=eth0 vlan_id=7 # vsc.hcl:3:5
+//	# guest web
+//	1 addr.add dev=eth0.7 address=10.7.0.2/16 after=0 # vsc.hcl:12:9
+//
+// A group comment starts each run of ops of one owner. Fields follow
+// their struct order; empty omitempty fields are left out. Identical
+// plans give identical bytes, so the text diffs cleanly in review. The
+// quoting rule is in docs/plan.md; the text is not read back (JSON is
+// the form to save and load).
+//
+// WriteText fails on a nil op or body, leaving what was written so far.
+func (p *Plan) WriteText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	var line []byte
+	line = append(line, "# vsc plan v"...)
+	line = appendScalar(line, p.FormatVersion, bareScalar)
+	line = appendPair(line, "host", p.Host)
+	line = appendPair(line, "source", p.Source)
+	line = appendPair(line, "digest", p.SourceDigest)
+	line = append(line, '\n')
+	bw.Write(line)
+
+	owner := ""
+	for i, op := range p.Ops {
+		if op == nil {
+			bw.Flush()
+			return fmt.Errorf("op %d: the op is missing (nil)", i)
+		}
+		if i == 0 || op.Owner != owner {
+			owner = op.Owner
+			bw.WriteString(groupComment(owner))
+		}
+		var err error
+		if line, err = op.appendText(line[:0]); err != nil {
+			bw.Flush()
+			return fmt.Errorf("%s: %w", opName(i, op), err)
+		}
+		bw.Write(line)
+	}
+	return bw.Flush()
+}
+
+// Text returns the text form of the plan. A plan WriteText refuses is
+// written up to the fault, then the error as a comment.
+func (p *Plan) Text() string {
+	var b strings.Builder
+	if err := p.WriteText(&b); err != nil {
+		fmt.Fprintf(&b, "# error: %v\n", err)
+	}
+	return b.String()
+}
+
+func groupComment(owner string) string {
+	if owner == OwnerHost {
+		return "# host\n"
+	}
+	if name, ok := guestOf(owner); ok {
+		return "# guest " + string(appendScalar(nil, name, bareScalar)) + "\n"
+	}
+	return "# owner " + string(appendScalar(nil, owner, bareScalar)) + "\n"
+}
+
+var errNoBody = errors.New("the op has no body")
+
+// appendText appends the op's line: ID KIND key=value … [after=…] # ORIGIN.
+func (op *Op) appendText(b []byte) ([]byte, error) {
+	v, ok := bodyValue(op.Body)
+	if !ok {
+		return b, errNoBody
+	}
+	b = strconv.AppendInt(b, int64(op.ID), 10)
+	b = append(b, ' ')
+	b = append(b, op.Body.Kind()...)
+	for _, f := range lookup(op.Body.Kind()).fields {
+		fv := v.Field(f.index)
+		if f.omitted(fv) {
+			continue
+		}
+		b = append(b, ' ')
+		b = append(b, f.name...)
+		b = append(b, '=')
+		switch f.typ {
+		case typeString:
+			b = appendScalar(b, fv.String(), bareScalar)
+		case typeBool:
+			b = strconv.AppendBool(b, fv.Bool())
+		case typeInt:
+			b = strconv.AppendInt(b, fv.Int(), 10)
+		case typeUint:
+			b = append(b, f.uintText(fv.Uint())...)
+		case typeStrings:
+			b = appendList(b, fv.Interface().([]string))
+		}
+	}
+	if len(op.After) > 0 {
+		b = append(b, " after="...)
+		for k, a := range op.After {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(a), 10)
+		}
+	}
+	b = append(b, " # "...)
+	b = appendScalar(b, op.Origin, bareScalar)
+	return append(b, '\n'), nil
+}
+
+// A value is written bare when it is made only of characters that
+// cannot be confused with the line's structure (space between pairs, '#'
+// before the origin, '"' for quoting); otherwise it is Go-quoted. In a
+// list ',' separates elements, so an element containing one is quoted.
+var (
+	bareScalar  = regexp.MustCompile(`^[A-Za-z0-9._:/@+%=,-]+$`)
+	bareElement = regexp.MustCompile(`^[A-Za-z0-9._:/@+%=-]+$`)
+)
+
+func appendScalar(b []byte, s string, bare *regexp.Regexp) []byte {
+	if bare.MatchString(s) {
+		return append(b, s...)
+	}
+	return strconv.AppendQuote(b, s)
+}
+
+// appendList writes a list as its elements joined by ','. An empty list
+// is written [], which no element can be, bare or quoted.
+func appendList(b []byte, l []string) []byte {
+	if len(l) == 0 {
+		return append(b, "[]"...)
+	}
+	for i, s := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendScalar(b, s, bareElement)
+	}
+	return b
+}
+
+func appendPair(b []byte, key, value string) []byte {
+	b = append(b, ' ')
+	b = append(b, key...)
+	b = append(b, '=')
+	return appendScalar(b, value, bareScalar)
+}
