@@ -42,8 +42,10 @@ var registry = []KindInfo{
 	{New: newBody[AddrAdd], HostState: true, Inverse: "addr.del",
 		Claims: claims(func(b *AddrAdd) []string {
 			keys := []string{"addr:" + addrKey(b.Address)}
-			if b.Label != "" {
-				// A label starts with its dev name, so this is per dev.
+			if b.Label != "" && b.Label != b.Dev {
+				// An alias label (DEV:NAME) names one address; a bare DEV
+				// label is the link's own and may repeat. A label starts
+				// with its dev name, so the key is per dev.
 				keys = append(keys, "label:"+b.Label)
 			}
 			return keys

@@ -40,6 +40,10 @@ func TestVerifyAcceptsGoodPlan(t *testing.T) {
 		},
 		"equal limits": func(p *Plan) { b, _ := find[*RlimitSet](t, p); b.Soft = b.Hard },
 		"inodes only":  func(p *Plan) { b, _ := find[*QuotaSet](t, p); b.SpaceKiB = 0 },
+		"bare dev labels repeat": func(p *Plan) {
+			p.Add("guest.db", "f:1:1", &AddrAdd{Dev: "eth0.7", Address: "10.7.0.8/16", Label: "eth0.7"})
+			p.Add("guest.db", "f:1:1", &AddrAdd{Dev: "eth0.7", Address: "10.7.0.9/16", Label: "eth0.7"})
+		},
 		"a hook twice": func(p *Plan) {
 			b, _ := find[*HookRun](t, p)
 			p.Add("guest.web", "f:1:1", &HookRun{Guest: "web", Phase: b.Phase, Command: b.Command})

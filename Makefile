@@ -1,0 +1,33 @@
+# vsc — see README.md. `make test` is what CI runs (.ci/run).
+GO ?= go
+
+.PHONY: test vet lint bench fuzz docs build
+
+build:
+	$(GO) build -o vsc ./cmd/vsc
+
+# Everything a change must pass: formatting, vet, and all tests.
+test: lint
+	$(GO) test ./...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+# Regenerate docs/checks/*.md from the checks' Doc text.
+docs:
+	$(GO) test ./compiler -run TestCheckPages -update
+
+# Speed: vsc check on generated configurations of 1,000 / 10,000 / 100,000
+# guests against parsing alone, with time and peak memory.
+bench:
+	$(GO) run ./internal/bench
+
+# Each fuzz target for a while (FUZZTIME=60s by default).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+	$(GO) test ./ir -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./stdlib -run '^$$' -fuzz FuzzParseSize -fuzztime $(FUZZTIME)
+	$(GO) test ./stdlib -run '^$$' -fuzz FuzzCidr -fuzztime $(FUZZTIME)

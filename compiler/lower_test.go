@@ -1,0 +1,163 @@
+package compiler
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"vsc/ir"
+)
+
+// compileAll checks a configuration and compiles every host, failing the
+// test on any diagnostic: examples must be clean.
+func compileAll(t *testing.T, dir string) []*ir.Plan {
+	t.Helper()
+	cfg, diags := diagnose(dir)
+	for _, d := range diags {
+		t.Errorf("%s: %v", dir, d)
+	}
+	if diags.HasErrors() {
+		t.FailNow()
+	}
+	var plans []*ir.Plan
+	for _, h := range cfg.Hosts {
+		p, err := Compile(cfg, h.Name.V)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans = append(plans, p)
+	}
+	return plans
+}
+
+// Every shipped example checks clean, compiles, verifies, and its plans
+// match the golden files of testdata/plan (rewritten with -update).
+func TestExamples(t *testing.T) {
+	dirs, _ := filepath.Glob("../examples/*")
+	if len(dirs) == 0 {
+		t.Fatal("no examples")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			for _, p := range compileAll(t, dir) {
+				golden := filepath.Join("testdata/plan", filepath.Base(dir)+"."+p.Host+".txt")
+				text := p.Text()
+				if *update {
+					os.MkdirAll("testdata/plan", 0o755)
+					if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./compiler -update)", err)
+				}
+				if diff := cmp.Diff(string(want), text); diff != "" {
+					t.Errorf("plan of %s differs from %s (-want +got):\n%s", p.Host, golden, diff)
+				}
+			}
+		})
+	}
+}
+
+// The same configuration compiles to byte-identical plans, and a plan
+// survives its JSON form.
+func TestPlanDeterministicAndRoundTrip(t *testing.T) {
+	first := compileAll(t, "../examples/course")
+	for i := 0; i < 5; i++ {
+		again := compileAll(t, "../examples/course")
+		for j := range first {
+			if first[j].Text() != again[j].Text() {
+				t.Fatal("text plan differs between two compilations")
+			}
+			a, _ := first[j].MarshalJSON()
+			b, _ := again[j].MarshalJSON()
+			if !bytes.Equal(a, b) {
+				t.Fatal("JSON plan differs between two compilations")
+			}
+		}
+	}
+	for _, p := range first {
+		data, err := p.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ir.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ir.Verify(back); err != nil {
+			t.Fatal(err)
+		}
+		if back.Text() != p.Text() {
+			t.Error("plan changed through JSON")
+		}
+	}
+}
+
+// The guest start sequence comes out in the order of domain.md.
+func TestStartSequence(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.vsc.hcl"), []byte(`
+host "srv1" {
+  interface "eth0" {}
+}
+guest "web" {
+  context  = 300
+  hostname = "web.example.org"
+  build {
+    method = "skeleton"
+  }
+  interface "0" {
+    dev = "eth0"
+    ip  = "192.168.1.10/24"
+  }
+  mount "/" {
+    source = "/dev/vg/web"
+    type   = "ext4"
+  }
+  rlimits {
+    nofile = 1024
+  }
+  hooks {
+    initialize   = ["echo init"]
+    prepre_start = ["echo prepre"]
+    pre_start    = ["echo pre"]
+    post_start   = ["echo post"]
+    pre_stop     = ["echo prestop"]
+    post_stop    = ["echo poststop"]
+  }
+}
+`), 0o644)
+	plans := compileAll(t, dir)
+	var got []string
+	for _, op := range plans[0].Ops {
+		k := string(op.Body.Kind())
+		switch b := op.Body.(type) {
+		case *ir.HookRun:
+			k += ":" + b.Phase
+		case *ir.GuestMount:
+			k += ":" + b.Target
+		}
+		got = append(got, k)
+		if op.Owner != "guest.web" {
+			t.Errorf("op %d owner %q", op.ID, op.Owner)
+		}
+		if op.ID > 0 && (len(op.After) == 0 || op.After[len(op.After)-1] != op.ID-1) {
+			t.Errorf("op %d (%s) does not come after the op before it: after=%v", op.ID, k, op.After)
+		}
+	}
+	want := []string{
+		"guest.build", "ns.new", "hook.run:initialize", "guest.mount:/", "hook.run:prepre_start",
+		"addr.add", "guest.mount:/proc", "guest.mount:/tmp", "guest.mount:/dev/pts", "hook.run:pre_start",
+		"cgroup.set", "rlimit.set", "uts.set", "caps.drop", "init.exec",
+		"hook.run:post_start", "hook.run:pre_stop", "hook.run:post_stop",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("start sequence (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,25 @@
+variable "subnet" {
+  default = "10.0.0.0/24"
+}
+
+locals {
+  base  = 300
+  loopa = local.loopb
+  loopb = local.loopa # want "reference"
+}
+
+host "srv1" {
+  interface "eth0" {}
+}
+
+guest "web" {
+  context  = local.bse # want "reference"
+  hostname = var.subnt # want "reference"
+  root     = each.key # want "reference"
+  nice     = nosuch(1) # want "reference"
+
+  interface "0" {
+    dev = "eth0"
+    ip  = cidrhost(var.subnet, 5)
+  }
+}
