@@ -49,12 +49,8 @@ type lowering struct {
 	mounts map[string]int
 }
 
-func origin(r hcl.Range) string {
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
-}
-
 func (l *lowering) add(owner string, r hcl.Range, body ir.Body, after ...int) int {
-	return l.plan.Add(owner, origin(r), body, after...).ID
+	return l.plan.Add(owner, Site(r), body, after...).ID
 }
 
 // host lowers the host's own objects: VLAN links and their addresses,

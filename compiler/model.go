@@ -170,12 +170,19 @@ func (m *Model) DiskLimitDir(g *lang.Guest) (string, hcl.Range) {
 	if g.DiskLimit.Directory.Set {
 		return g.DiskLimit.Directory.V, g.DiskLimit.Directory.Range
 	}
-	return m.RootOf(g)
+	root, r := m.RootOf(g)
+	if !g.Root.Set {
+		// The root is the host's default: the disk limit block is what
+		// asks for a limit there.
+		r = g.DiskLimit.DeclRange
+	}
+	return root, r
 }
 
-// Site names a place in the configuration for a message: "file:line,col".
+// Site names a place in the configuration for a message, as diagnostics
+// and plan origins do: "file:line:col".
 func Site(r hcl.Range) string {
-	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
 // MaxLinkName is the longest link name or address label the kernel takes:

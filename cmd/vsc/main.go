@@ -36,7 +36,17 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	// A panic is a bug in vsc; the user gets a short message, not a Go
+	// stack (VSC_TRACEBACK=1 re-panics for debugging).
+	defer func() {
+		if r := recover(); r != nil {
+			if os.Getenv("VSC_TRACEBACK") != "" {
+				panic(r)
+			}
+			code = internalError(stderr, fmt.Errorf("internal error: %v", r))
+		}
+	}()
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage

@@ -85,12 +85,12 @@ guest "nowhere" {
   }
 }
 
-guest "fleet" { # want "disk-limit-untagged" "disk-limit-untagged"
+guest "fleet" {
   for_each = { a = 310, b = 311 }
   host     = "srv2"
   context  = each.value
 
-  disk_limit {
+  disk_limit { # want "disk-limit-untagged" "disk-limit-untagged"
     space_total = "1GiB"
   }
 }
