@@ -67,7 +67,7 @@ again — unmount and mount, not remount — before applying.
 					}
 					continue
 				}
-				if _, tagged := tagOption(fs); tagged || !seen.first(r, dir) {
+				if _, tagged := TagOption(fs); tagged || !seen.first(r, dir) {
 					continue
 				}
 				p.Report(r, "Disk limit on a filesystem without tagxid",
@@ -77,18 +77,6 @@ again — unmount and mount, not remount — before applying.
 			}
 		}
 	},
-}
-
-// tagOption returns the tagxid or tag option of a filesystem, which
-// lowering turns into project quotas (Tagged, MountOptions). Like them it
-// reads each element of options as one option.
-func tagOption(fs *lang.Filesystem) (lang.Val[string], bool) {
-	for _, o := range fs.Options.V {
-		if o.V == "tagxid" || o.V == "tag" {
-			return o, true
-		}
-	}
-	return lang.Val[string]{}, false
 }
 
 // filesystems indexes a host's filesystems by cleaned mount point, the

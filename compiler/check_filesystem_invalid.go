@@ -40,7 +40,7 @@ once.
 		for _, h := range p.Config.Hosts {
 			first := map[string]*lang.Filesystem{}
 			for _, fs := range h.Filesystems {
-				if o, ok := tagOption(fs); ok && fs.Type.Set && !projectQuotaTypes[fs.Type.V] {
+				if o, ok := TagOption(fs); ok && fs.Type.Set && !projectQuotaTypes[fs.Type.V] {
 					p.Report(fs.Type.Range, "Filesystem type without project quotas",
 						fmt.Sprintf("The filesystem at %q is mounted with %q, which vsc enforces with project quotas, but type %q has none on a mainline kernel. Use xfs or ext4 (ext2 and ext3 are mounted as ext4), or remove the option.",
 							fs.MountPoint.V, o.V, fs.Type.V),

@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -98,7 +99,7 @@ vlan block for a link vsc should create), or fix the name.
 				if !r.Table.Set {
 					continue
 				}
-				if _, ok := TableID(h, r.Table.V); ok {
+				if id, ok := TableID(h, r.Table.V); ok && id >= 1 && id <= math.MaxUint32 {
 					continue
 				}
 				hint := didYouMean(r.Table.V, tableNames)

@@ -32,7 +32,7 @@ Put the guests on a partition of their own (a logical volume mounted at
 				if mp, ok := cleanAbs(fs.MountPoint.V); !ok || mp != "/" {
 					continue
 				}
-				if o, ok := tagOption(fs); ok {
+				if o, ok := TagOption(fs); ok {
 					p.Report(o.Range, "Context tagging on the root filesystem",
 						fmt.Sprintf("Host %q mounts its root filesystem with %q. Tagging \"/\" is strongly discouraged: it can only be set at boot, tags every file of the host, and a quota mistake hits the host itself. Give the guests a filesystem of their own, mounted with %q, and remove the option here.",
 							h.Name.V, o.V, o.V))

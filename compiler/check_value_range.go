@@ -32,8 +32,10 @@ something else:
   - init.runlevel outside 1..5 (0 halts and 6 reboots the guest at once);
   - disk_limit.reserved outside 0..100 (a percentage);
   - disk_limit.space_total or inodes_total of 0 or less (no room at all);
+  - a disk_limit with neither space_total nor inodes_total;
   - an rlimit whose soft value is above its hard value ("unlimited" is
-    the largest), which setrlimit refuses;
+    the largest), which setrlimit refuses; rlimits.nproc or rlimits.rss of
+    0 (they limit the whole guest: it could run nothing);
   - sched.fill_rate or sched.interval of 0 or less, or sched.tokens_min
     above sched.tokens_max, or a negative number of tokens;
   - cpuset.cpus or cpuset.mems that is not a kernel CPU list: numbers and
@@ -83,14 +85,24 @@ Bring the value into its range; the detail gives the range.
 				}
 				positive(g, d.InodesTotal, "disk_limit.inodes_total", "Inode limit not positive", "the guest could not create a single file")
 			}
+			if d := g.DiskLimit; d != nil && !d.SpaceTotal.Set && !d.InodesTotal.Set {
+				report(d.DeclRange, "disk_limit", "Disk limit without a limit",
+					fmt.Sprintf("The disk_limit of %s sets neither space_total nor inodes_total, so it limits nothing. Set one of them or both, or remove the block.", owner(g)))
+			}
 			if g.Rlimits != nil {
-				for _, l := range rlimitList(g.Rlimits) {
-					v := l.v
-					if v.Set && v.V.Soft > v.V.Hard {
-						report(v.V.SoftRange, "rlimit "+l.name, "Soft limit above hard limit",
+				for _, l := range g.Rlimits.Limits() {
+					if l.V.Soft > l.V.Hard {
+						report(l.V.SoftRange, "rlimit "+l.Name, "Soft limit above hard limit",
 							fmt.Sprintf("The rlimits.%s of %s has soft limit %s above its hard limit %s (at %s), which setrlimit refuses. Lower the soft limit or raise the hard one.",
-								l.name, owner(g), limitText(v.V.Soft), limitText(v.V.Hard), Site(v.V.HardRange)),
-							v.V.HardRange)
+								l.Name, owner(g), limitText(l.V.Soft), limitText(l.V.Hard), Site(l.V.HardRange)),
+							l.V.HardRange)
+					}
+					// nproc and rss are the guest's whole pids.max and
+					// memory.max: 0 would let it run nothing at all.
+					if (l.Name == "nproc" || l.Name == "rss") && l.V.Hard == 0 {
+						report(l.V.HardRange, "rlimit0 "+l.Name, "Limit of zero",
+							fmt.Sprintf("The rlimits.%s of %s is 0, which would leave the whole guest no %s at all. Give a number above 0, or \"unlimited\".",
+								l.Name, owner(g), map[string]string{"nproc": "process", "rss": "memory"}[l.Name]))
 					}
 				}
 			}
@@ -130,21 +142,6 @@ Bring the value into its range; the detail gives the range.
 			}
 		})
 	},
-}
-
-type namedLimit struct {
-	name string
-	v    lang.Val[lang.Limit]
-}
-
-// rlimitList lists a guest's rlimits by name.
-func rlimitList(r *lang.Rlimits) []namedLimit {
-	return []namedLimit{
-		{"as", r.AS}, {"core", r.Core}, {"cpu", r.CPU}, {"data", r.Data},
-		{"fsize", r.Fsize}, {"locks", r.Locks}, {"memlock", r.Memlock}, {"msgqueue", r.Msgqueue},
-		{"nice", r.Nice}, {"nofile", r.Nofile}, {"nproc", r.Nproc}, {"rss", r.RSS},
-		{"rtprio", r.Rtprio}, {"rttime", r.Rttime}, {"sigpending", r.Sigpending}, {"stack", r.Stack},
-	}
 }
 
 func limitText(n uint64) string {

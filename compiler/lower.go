@@ -165,34 +165,19 @@ func freePriority(used map[int64]bool, table int64) int64 {
 // quotas only through the ext4 driver, so they are mounted as ext4.
 func MountOptions(fs *lang.Filesystem) (typ string, opts []string) {
 	typ = fs.Type.V
-	tagged := false
-	for _, o := range fs.Options.V {
-		switch o.V {
-		case "tagxid", "tag":
-			if !tagged {
-				opts = append(opts, "prjquota")
-			}
-			tagged = true
-		case "defaults":
-		default:
+	_, tagged := TagOption(fs)
+	if tagged {
+		opts = append(opts, "prjquota")
+		if typ == "ext2" || typ == "ext3" {
+			typ = "ext4"
+		}
+	}
+	for _, o := range SplitOptions(fs.Options) {
+		if o.V != "tagxid" && o.V != "tag" {
 			opts = append(opts, o.V)
 		}
 	}
-	if tagged && (typ == "ext2" || typ == "ext3") {
-		typ = "ext4"
-	}
 	return typ, opts
-}
-
-// Tagged tells whether a filesystem is mounted with util-vserver's context
-// tagging, which vsc lowers to project quotas.
-func Tagged(fs *lang.Filesystem) bool {
-	for _, o := range fs.Options.V {
-		if o.V == "tagxid" || o.V == "tag" {
-			return true
-		}
-	}
-	return false
 }
 
 // mountOf returns the op mounting the filesystem that holds dir.
@@ -286,12 +271,13 @@ func (l *lowering) guest(g *lang.Guest) {
 		}
 		step(d.DeclRange, &ir.ProjidSet{Path: dir, ID: uint32(g.Context.V), Recursive: true}, mnt...)
 		step(d.DeclRange, &ir.QuotaSet{Path: dir, ID: uint32(g.Context.V),
-			SpaceKiB: uint64(d.SpaceTotal.V) / 1024, Inodes: uint64(d.InodesTotal.V), ReservedPct: int(d.Reserved.V)})
+			// A part of a KiB still limits: round up.
+			SpaceKiB: (uint64(d.SpaceTotal.V) + 1023) / 1024, Inodes: uint64(d.InodesTotal.V), ReservedPct: int(d.Reserved.V)})
 	}
 
 	kinds := []string{"mnt", "uts", "ipc", "pid"}
 	for _, f := range g.Flags.V {
-		if f.V == "virt_uptime" {
+		if strings.EqualFold(f.V, "virt_uptime") {
 			kinds = append(kinds, "time")
 		}
 	}
@@ -433,7 +419,11 @@ func (l *lowering) guest(g *lang.Guest) {
 		ie.Command = nil
 	}
 	step(initRange, ie)
+	started := prev
 	hooks("post_start", func(h *lang.Hooks) lang.Strings { return h.PostStart })
+	// The stop hooks belong to the stop sequence, which runs from a
+	// started guest: they follow init.exec, not the post_start hooks.
+	prev = started
 	hooks("pre_stop", func(h *lang.Hooks) lang.Strings { return h.PreStop })
 	hooks("post_stop", func(h *lang.Hooks) lang.Strings { return h.PostStop })
 }
@@ -461,18 +451,16 @@ func (l *lowering) guestMounts(g *lang.Guest) []guestMount {
 	}
 	for _, mt := range g.Mounts {
 		out = append(out, guestMount{mt.Target.Range, &ir.GuestMount{Guest: g.SysName, Source: mt.Source.V,
-			Target: path.Clean(mt.Target.V), Type: mt.Type.V, Options: withoutDefaults(lang.Values(mt.Options))}})
+			Target: path.Clean(mt.Target.V), Type: mt.Type.V, Options: optionValues(mt.Options)}})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return depth(out[i].body.Target) < depth(out[j].body.Target) })
 	return out
 }
 
-func withoutDefaults(opts []string) []string {
+func optionValues(opts lang.Strings) []string {
 	var out []string
-	for _, o := range opts {
-		if o != "defaults" {
-			out = append(out, o)
-		}
+	for _, o := range SplitOptions(opts) {
+		out = append(out, o.V)
 	}
 	return out
 }

@@ -135,6 +135,7 @@ guest "web" {
 `), 0o644)
 	plans := compileAll(t, dir)
 	var got []string
+	initID := -1
 	for _, op := range plans[0].Ops {
 		k := string(op.Body.Kind())
 		switch b := op.Body.(type) {
@@ -146,6 +147,16 @@ guest "web" {
 		got = append(got, k)
 		if op.Owner != "guest.web" {
 			t.Errorf("op %d owner %q", op.ID, op.Owner)
+		}
+		if _, ok := op.Body.(*ir.InitExec); ok {
+			initID = op.ID
+		}
+		if k == "hook.run:pre_stop" {
+			// The stop sequence starts from a started guest.
+			if len(op.After) != 1 || op.After[0] != initID {
+				t.Errorf("pre_stop hook after=%v, want [%d] (init.exec)", op.After, initID)
+			}
+			continue
 		}
 		if op.ID > 0 && (len(op.After) == 0 || op.After[len(op.After)-1] != op.ID-1) {
 			t.Errorf("op %d (%s) does not come after the op before it: after=%v", op.ID, k, op.After)

@@ -358,3 +358,30 @@ func (x *PrefixIndex[T]) Contains(a netip.Addr) bool {
 	}
 	return false
 }
+
+// SplitOptions reads a mount options list as mount -o does: an element may
+// hold several options separated by commas ("size=16m,mode=1777"). Empty
+// options and "defaults" (which only stands for "no option") are dropped;
+// each option keeps the range of the element it came from.
+func SplitOptions(opts lang.Strings) []lang.Val[string] {
+	var out []lang.Val[string]
+	for _, e := range opts.V {
+		for _, o := range strings.Split(e.V, ",") {
+			if o = strings.TrimSpace(o); o != "" && o != "defaults" {
+				out = append(out, lang.Val[string]{V: o, Range: e.Range, Set: true})
+			}
+		}
+	}
+	return out
+}
+
+// TagOption returns the tagxid (VS 2.0) or tag (VS 2.2) option of a
+// filesystem: the context tagging vsc lowers to project quotas.
+func TagOption(fs *lang.Filesystem) (lang.Val[string], bool) {
+	for _, o := range SplitOptions(fs.Options) {
+		if o.V == "tagxid" || o.V == "tag" {
+			return o, true
+		}
+	}
+	return lang.Val[string]{}, false
+}

@@ -16,7 +16,9 @@ func (*RuleAdd) Kind() Kind { return KindRuleAdd }
 
 func (b *RuleAdd) check(c *checker) {
 	c.network("from", b.From)
-	c.table("table", b.Table)
+	// A rule may send traffic to any table, the kernel's main (254) and
+	// local (255) included; only 0 means no table.
+	c.intRange("table", int64(b.Table), 1, 1<<32-1)
 	// 0, 32766 and 32767 hold the kernel's own local, main and default rules.
 	c.intRange("priority", int64(b.Priority), 1, 32765)
 }

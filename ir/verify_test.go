@@ -44,6 +44,7 @@ func TestVerifyAcceptsGoodPlan(t *testing.T) {
 			p.Add("guest.db", "f:1:1", &AddrAdd{Dev: "eth0.7", Address: "10.7.0.8/16", Label: "eth0.7"})
 			p.Add("guest.db", "f:1:1", &AddrAdd{Dev: "eth0.7", Address: "10.7.0.9/16", Label: "eth0.7"})
 		},
+		"rule to main": func(p *Plan) { b, _ := find[*RuleAdd](t, p); b.Table = 254 },
 		"a hook twice": func(p *Plan) {
 			b, _ := find[*HookRun](t, p)
 			p.Add("guest.web", "f:1:1", &HookRun{Guest: "web", Phase: b.Phase, Command: b.Command})
@@ -133,7 +134,8 @@ func TestVerifyRejects(t *testing.T) {
 		{"table 0", func(p *Plan) { b, _ := find[*RouteAdd](t, p); b.Table = 0 }, `op 2 (route.add): table: 0 is out of range 1..4294967295`},
 		{"table default", func(p *Plan) { b, _ := find[*RouteAdd](t, p); b.Table = 253 }, `op 2 (route.add): table: table 253 is the kernel's default table`},
 		{"table main", func(p *Plan) { b, _ := find[*RouteAdd](t, p); b.Table = 254 }, `table: table 254 is the kernel's main table`},
-		{"table local", func(p *Plan) { b, _ := find[*RuleAdd](t, p); b.Table = 255 }, `op 3 (rule.add): table: table 255 is the kernel's local table`},
+		{"table local", func(p *Plan) { b, _ := find[*RouteAdd](t, p); b.Table = 255 }, `op 2 (route.add): table: table 255 is the kernel's local table`},
+		{"rule to no table", func(p *Plan) { b, _ := find[*RuleAdd](t, p); b.Table = 0 }, `op 3 (rule.add): table: 0 is out of range 1..4294967295`},
 		{"table 2^32", func(p *Plan) { b, _ := find[*RouteAdd](t, p); b.Table = 1 << 32 }, `table: 4294967296 is out of range`},
 
 		// rule.add

@@ -281,18 +281,18 @@ type Capabilities struct {
 type Init struct {
 	Style     Val[string] `vsc:"style,enum=sysv|plain|fakeinit|none"`
 	Runlevel  Val[int64]  `vsc:"runlevel"`
-	Command   Strings     `vsc:"command"`
+	Command   Strings     `vsc:"command,nonempty"`
 	DeclRange hcl.Range
 }
 
 // Hooks are host commands run at points of the start and stop sequences.
 type Hooks struct {
-	Initialize  Strings `vsc:"initialize"`
-	PrepreStart Strings `vsc:"prepre_start"`
-	PreStart    Strings `vsc:"pre_start"`
-	PostStart   Strings `vsc:"post_start"`
-	PreStop     Strings `vsc:"pre_stop"`
-	PostStop    Strings `vsc:"post_stop"`
+	Initialize  Strings `vsc:"initialize,nonempty"`
+	PrepreStart Strings `vsc:"prepre_start,nonempty"`
+	PreStart    Strings `vsc:"pre_start,nonempty"`
+	PostStart   Strings `vsc:"post_start,nonempty"`
+	PreStop     Strings `vsc:"pre_stop,nonempty"`
+	PostStop    Strings `vsc:"post_stop,nonempty"`
 	DeclRange   hcl.Range
 }
 

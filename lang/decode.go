@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -89,6 +90,9 @@ func decodeAttr(s *scope, attr *hcl.Attribute, dst reflect.Value, f *Field) hcl.
 		if !d.HasErrors() && f.Enum != nil {
 			d = checkEnum(str, f, rng)
 		}
+		if !d.HasErrors() && f.NonEmpty {
+			d = checkNonEmpty(str, f, rng)
+		}
 		out = Val[string]{V: str, Range: rng, Set: true}
 	case kindInt:
 		var n int64
@@ -109,6 +113,11 @@ func decodeAttr(s *scope, attr *hcl.Attribute, dst reflect.Value, f *Field) hcl.
 	case kindStrings:
 		var list []Val[string]
 		list, d = toStrings(attr.Expr, val, f.Name, rng)
+		if f.NonEmpty {
+			for _, e := range list {
+				d = append(d, checkNonEmpty(e.V, f, e.Range)...)
+			}
+		}
 		out = Strings{V: list, Range: rng, Set: true}
 	case kindLimit:
 		var l Limit
@@ -162,6 +171,13 @@ func bigToInt(bf *big.Float, name string, rng hcl.Range) (int64, hcl.Diagnostics
 
 func toSize(val cty.Value, f *Field, rng hcl.Range) (int64, hcl.Diagnostics) {
 	if val.Type() == cty.String {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(val.AsString()), 64); err == nil {
+			// A string without a unit means what a number means for this
+			// attribute ("204800" is 204800 KiB for space_total, as 204800
+			// is), not bytes.
+			val, _ = convert.Convert(val, cty.Number)
+			return toSize(val, f, rng)
+		}
 		n, err := stdlib.ParseSize(val.AsString())
 		if err != nil {
 			return 0, hcl.Diagnostics{Error(CodeSchema, "Invalid size", fmt.Sprintf("%q: %s.", f.Name, strings.TrimSuffix(err.Error(), ".")), rng)}
@@ -291,6 +307,14 @@ func rangeOr(m map[string]hcl.Range, k string, def hcl.Range) hcl.Range {
 		return r
 	}
 	return def
+}
+
+func checkNonEmpty(v string, f *Field, rng hcl.Range) hcl.Diagnostics {
+	if strings.TrimSpace(v) != "" {
+		return nil
+	}
+	return hcl.Diagnostics{Error(CodeSchema, "Empty value",
+		fmt.Sprintf("%q takes no empty string: give a value, or leave the element out.", f.Name), rng)}
 }
 
 func checkEnum(v string, f *Field, rng hcl.Range) hcl.Diagnostics {

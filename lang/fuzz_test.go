@@ -2,6 +2,9 @@ package lang
 
 import (
 	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 // FuzzLoad feeds arbitrary bytes to the whole reading stage, as native HCL
@@ -41,7 +44,17 @@ guest "g" {
 		if asJSON {
 			name = "fuzz/main.vsc.json"
 		}
-		_, diags := Load(name, Options{Overlay: map[string][]byte{name: src}})
+		var diags hcl.Diagnostics
+		done := make(chan struct{})
+		go func() {
+			_, diags = Load(name, Options{Overlay: map[string][]byte{name: src}})
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Load took more than 5 s")
+		}
 		for _, d := range diags {
 			if Code(d) == "" {
 				t.Fatalf("diagnostic without code: %v", d)

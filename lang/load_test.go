@@ -208,3 +208,45 @@ func TestHostile(t *testing.T) {
 		})
 	}
 }
+
+// A size without a unit means what a number means for that attribute:
+// KiB for disk_limit.space_total, quoted or not.
+func TestUnitlessSize(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"main.vsc.hcl": `
+host "srv1" {}
+guest "a" {
+  context = 300
+  disk_limit {
+    space_total = 204800
+  }
+  rlimits {
+    as = "1024"
+  }
+}
+guest "b" {
+  context = 301
+  disk_limit {
+    space_total = "204800"
+  }
+}
+guest "c" {
+  context = 302
+  disk_limit {
+    space_total = "200MiB"
+  }
+}
+`})
+	cfg, diags := Load(dir, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, g := range cfg.Guests {
+		if got := g.DiskLimit.SpaceTotal.V; got != 200<<20 {
+			t.Errorf("%s: space_total = %d bytes, want 200 MiB", g.Name, got)
+		}
+	}
+	if got := cfg.Guests[0].Rlimits.AS.V.Hard; got != 1024 {
+		t.Errorf(`as = "1024" gave %d, want 1024 bytes`, got)
+	}
+}

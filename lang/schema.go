@@ -21,6 +21,7 @@ import (
 //	vsc:"name,enum=a|b|c"        a string attribute with fixed values
 //	vsc:"name,size"              a size, plain numbers are bytes
 //	vsc:"name,size=KiB"          a size, plain numbers are KiB
+//	vsc:"name,nonempty"          a string, or list of strings, with no empty string
 //	vsc:"name,block"             a nested block (pointer: at most one; slice: any)
 //
 // A field named DeclRange of type hcl.Range receives the block's header range.
@@ -42,6 +43,7 @@ const (
 type Field struct {
 	Name     string
 	Required bool
+	NonEmpty bool
 	Enum     []string
 	// Size marks a value in bytes that accepts unit strings ("200MiB");
 	// Unit is what a plain number means then (1 for bytes, 1024 for KiB).
@@ -122,6 +124,8 @@ func schemaFor(t reflect.Type) *BlockSchema {
 			switch {
 			case p == "required":
 				f.Required = true
+			case p == "nonempty":
+				f.NonEmpty = true
 			case p == "block":
 				switch sf.Type.Kind() {
 				case reflect.Pointer:

@@ -10,6 +10,16 @@ locals {
 
 host "srv1" {
   interface "eth0" {}
+
+  rule {
+    from  = "198.18.0.0/24"
+    table = "254" # the kernel's main table: fine
+  }
+
+  rule {
+    from  = "198.18.0.0/24"
+    table = "0" # want "reference"
+  }
 }
 
 guest "web" {

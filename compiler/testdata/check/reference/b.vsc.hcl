@@ -26,3 +26,12 @@ guest "ref-dev" {
     ip  = "10.0.0.51/24"
   }
 }
+
+guest "to-main" {
+  context = 590
+
+  interface "0" {
+    dev = "eth0"
+    ip  = "198.18.0.9/24"
+  }
+}
