@@ -32,7 +32,7 @@ type GuestBuild struct {
 	Method       string `ir:"method"`                 // debootstrap yum template rsync clone skeleton
 	Root         string `ir:"root"`                   // absolute, clean
 	Distribution string `ir:"distribution,omitempty"` // debootstrap, yum: the release
-	Mirror       string `ir:"mirror,omitempty"`       // debootstrap, yum: the package mirror
+	Mirror       string `ir:"mirror,omitempty"`       // debootstrap: the package mirror
 	Archive      string `ir:"archive,omitempty"`      // template: the archive to extract
 	Source       string `ir:"source,omitempty"`       // rsync: the tree to copy; clone: the guest or folder
 }
