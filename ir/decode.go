@@ -312,3 +312,9 @@ func want(what string, raw []byte) error {
 	}
 	return fmt.Errorf("want %s, got %s", what, got)
 }
+
+// DecodeOp parses one op in its JSON form (as Op.MarshalJSON writes it),
+// as strictly as Decode parses a plan's ops.
+func DecodeOp(data []byte) (*Op, error) {
+	return decodeOp(0, data)
+}

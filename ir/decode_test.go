@@ -159,3 +159,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeOpRoundTrip(t *testing.T) {
+	p := goldenPlan()
+	for _, op := range p.Ops {
+		data, err := op.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := DecodeOp(data)
+		if err != nil {
+			t.Fatalf("%s: %v", data, err)
+		}
+		back.ID = op.ID
+		if BodyText(back.Body) != BodyText(op.Body) || back.Owner != op.Owner || back.Origin != op.Origin {
+			t.Errorf("op %d changed through JSON: %s", op.ID, BodyText(back.Body))
+		}
+	}
+	if _, err := DecodeOp([]byte(`{"id":0}`)); err == nil {
+		t.Error("DecodeOp accepted an op without kind")
+	}
+}

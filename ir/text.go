@@ -80,14 +80,41 @@ var errNoBody = errors.New("the op has no body")
 
 // appendText appends the op's line: ID KIND key=value … [after=…] # ORIGIN.
 func (op *Op) appendText(b []byte) ([]byte, error) {
-	v, ok := bodyValue(op.Body)
-	if !ok {
+	if _, ok := bodyValue(op.Body); !ok {
 		return b, errNoBody
 	}
 	b = strconv.AppendInt(b, int64(op.ID), 10)
 	b = append(b, ' ')
-	b = append(b, op.Body.Kind()...)
-	for _, f := range lookup(op.Body.Kind()).fields {
+	b = appendBody(b, op.Body)
+	if len(op.After) > 0 {
+		b = append(b, " after="...)
+		for k, a := range op.After {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(a), 10)
+		}
+	}
+	b = append(b, " # "...)
+	b = appendScalar(b, op.Origin, bareScalar)
+	return append(b, '\n'), nil
+}
+
+// BodyText is an op's kind and fields as the text form writes them
+// ("addr.add dev=eth0 address=10.0.0.2/24"), for messages and reviews
+// that show an op without its plan.
+func BodyText(body Body) string {
+	if _, ok := bodyValue(body); !ok {
+		return "(no op)"
+	}
+	return string(appendBody(nil, body))
+}
+
+// appendBody appends KIND key=value … for the fields that are set.
+func appendBody(b []byte, body Body) []byte {
+	v, _ := bodyValue(body)
+	b = append(b, body.Kind()...)
+	for _, f := range lookup(body.Kind()).fields {
 		fv := v.Field(f.index)
 		if f.omitted(fv) {
 			continue
@@ -108,18 +135,7 @@ func (op *Op) appendText(b []byte) ([]byte, error) {
 			b = appendList(b, fv.Interface().([]string))
 		}
 	}
-	if len(op.After) > 0 {
-		b = append(b, " after="...)
-		for k, a := range op.After {
-			if k > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, int64(a), 10)
-		}
-	}
-	b = append(b, " # "...)
-	b = appendScalar(b, op.Origin, bareScalar)
-	return append(b, '\n'), nil
+	return b
 }
 
 // A value is written bare when it is made only of characters that
