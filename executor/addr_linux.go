@@ -1,0 +1,113 @@
+package executor
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+
+	"vsc/ir"
+)
+
+func init() { register(ir.KindAddrAdd, addrHandler{}) }
+
+// addrHandler applies addr.add: `ip addr add ADDRESS dev DEV label LABEL`.
+// Addresses carry no mark of their own: vsc knows its addresses by its
+// record (and by their alias label in messages).
+type addrHandler struct{}
+
+func (addrHandler) key(b ir.Body) string {
+	a := b.(*ir.AddrAdd)
+	p, err := netip.ParsePrefix(a.Address)
+	if err != nil {
+		return "addr:" + a.Dev + ":" + a.Address
+	}
+	return "addr:" + a.Dev + ":" + p.Addr().String()
+}
+
+func (addrHandler) observe(h *Host, bodies []ir.Body) (map[string]live, error) {
+	out := map[string]live{}
+	seen := map[string]bool{}
+	for _, b := range bodies {
+		dev := b.(*ir.AddrAdd).Dev
+		if seen[dev] {
+			continue
+		}
+		seen[dev] = true
+		link, err := h.nl.LinkByName(dev)
+		if err != nil {
+			if _, ok := err.(netlink.LinkNotFoundError); ok {
+				continue // no link, no address on it
+			}
+			return nil, err
+		}
+		addrs, err := h.nl.AddrList(link, netlink.FAMILY_ALL)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range addrs {
+			ip, ok := netip.AddrFromSlice(a.IP)
+			if !ok {
+				continue
+			}
+			ones, _ := a.Mask.Size()
+			body := &ir.AddrAdd{Dev: dev, Address: netip.PrefixFrom(ip.Unmap(), ones).String(), Label: a.Label}
+			out[addrHandler{}.key(body)] = live{body: body}
+		}
+	}
+	return out, nil
+}
+
+func (addrHandler) same(want, got ir.Body) bool {
+	w, g := want.(*ir.AddrAdd), got.(*ir.AddrAdd)
+	return w.Dev == g.Dev && w.Address == g.Address && labelOf(w) == labelOf(g)
+}
+
+// labelOf is the label the kernel gives an address: the dev name unless
+// another label is set.
+func labelOf(a *ir.AddrAdd) string {
+	if a.Label == "" {
+		return a.Dev
+	}
+	return a.Label
+}
+
+func (addrHandler) precheck(h *Host, b ir.Body, w *world) error {
+	a := b.(*ir.AddrAdd)
+	if !w.links[a.Dev] {
+		return fmt.Errorf("%s has no link %q", h.where(), a.Dev)
+	}
+	return nil
+}
+
+func (addrHandler) create(h *Host, b ir.Body) error {
+	a := b.(*ir.AddrAdd)
+	link, addr, err := netlinkAddr(h, a)
+	if err != nil {
+		return err
+	}
+	return h.nl.AddrAdd(link, addr)
+}
+
+func (addrHandler) remove(h *Host, b ir.Body) error {
+	a := b.(*ir.AddrAdd)
+	link, addr, err := netlinkAddr(h, a)
+	if err != nil {
+		return err
+	}
+	return h.nl.AddrDel(link, addr)
+}
+
+func netlinkAddr(h *Host, a *ir.AddrAdd) (netlink.Link, *netlink.Addr, error) {
+	link, err := h.nl.LinkByName(a.Dev)
+	if err != nil {
+		return nil, nil, fmt.Errorf("link %q: %w", a.Dev, err)
+	}
+	ip, ipnet, err := net.ParseCIDR(a.Address)
+	if err != nil {
+		return nil, nil, err
+	}
+	ipnet.IP = ip // keep the host bits: the address, not its network
+	return link, &netlink.Addr{IPNet: ipnet, Label: labelOf(a)}, nil
+}

@@ -1,0 +1,475 @@
+package executor
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"vsc/ir"
+)
+
+// Options say where and how a plan is applied.
+type Options struct {
+	// StateDir holds one folder per host with vsc's record, journal and
+	// lock; DefaultStateDir when empty.
+	StateDir string
+	// NetNS aims every network op at that named network namespace
+	// (/run/netns/NAME); "" is the process's own.
+	NetNS string
+	// DryRun prints what would change and changes nothing.
+	DryRun bool
+	// Out receives the review lines; nil discards them.
+	Out io.Writer
+	// Progress, when set, is told after each change how many of how many
+	// are done (a terminal shows a counter).
+	Progress func(done, total int)
+	// Waiting is told who holds the host's lock when another run does.
+	Waiting func(holder string)
+	// FailAt makes the change of that index (0-based, in execution order)
+	// fail before it reaches the kernel: fault injection for tests. -1,
+	// the zero Options' 0 aside, is set by Apply from VSC_FAIL_AT.
+	FailAt *int
+}
+
+func (o *Options) stateDir() string {
+	if o.StateDir == "" {
+		return DefaultStateDir
+	}
+	return o.StateDir
+}
+
+// Result counts what a run changed (or would change, in a dry run).
+type Result struct {
+	Added, Changed, Removed int
+}
+
+func (r Result) Empty() bool { return r.Added+r.Changed+r.Removed == 0 }
+
+// Summary is the closing line of a review: "1 to add, 0 to change, 2 to
+// remove." or "No changes."
+func (r Result) Summary() string {
+	if r.Empty() {
+		return "No changes."
+	}
+	return fmt.Sprintf("%d to add, %d to change, %d to remove.", r.Added, r.Changed, r.Removed)
+}
+
+// Apply makes the host match the plan's host-state ops: it adds what is
+// missing, replaces what differs, and removes what vsc created earlier
+// that the plan no longer has. The plan must be verified.
+func Apply(p *ir.Plan, o Options) (Result, error) {
+	return run(p, o, false)
+}
+
+// Destroy removes everything vsc created on the plan's host.
+func Destroy(p *ir.Plan, o Options) (Result, error) {
+	return run(p, o, true)
+}
+
+// verb is what an action does to one object.
+type verb byte
+
+const (
+	add    verb = '+'
+	change verb = '~'
+	remove verb = '-'
+)
+
+// action is one change of a run: an object to add, replace or remove.
+type action struct {
+	verb verb
+	key  string
+	want *ir.Op  // add, change: the plan's op
+	old  *ir.Op  // change, remove: the object as it is, to restore on rollback
+	note string  // shown after the origin in the review
+	h    handler // of the object's kind
+}
+
+// step is one call to the kernel; a change is two (remove the old
+// object, create the new one).
+type step struct {
+	create bool
+	op     *ir.Op
+	act    *action
+}
+
+func run(p *ir.Plan, o Options, destroy bool) (res Result, err error) {
+	if err := ir.Verify(p); err != nil {
+		return res, fmt.Errorf("the plan fails verification:\n%w", err)
+	}
+	h, err := openHost(p.Host, &o)
+	if err != nil {
+		return res, err
+	}
+	defer h.close()
+	unlock, err := h.lock(o.Waiting)
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
+
+	rec, err := h.loadRecord()
+	if err != nil {
+		return res, err
+	}
+	if err := h.recoverJournal(rec); err != nil {
+		return res, err
+	}
+	var want []*ir.Op
+	if !destroy {
+		for _, op := range p.Ops {
+			if k, ok := ir.Lookup(op.Body.Kind()); ok && k.HostState {
+				want = append(want, op)
+			}
+		}
+	}
+	acts, err := h.diff(want, rec)
+	if err != nil {
+		return res, err
+	}
+	for _, a := range acts {
+		switch a.verb {
+		case add:
+			res.Added++
+		case change:
+			res.Changed++
+		case remove:
+			res.Removed++
+		}
+	}
+	if err := h.precheck(acts); err != nil {
+		return res, err
+	}
+	out := o.Out
+	if out == nil {
+		out = io.Discard
+	}
+	if o.DryRun || len(acts) == 0 {
+		printReview(out, acts)
+		return res, nil
+	}
+	failAt := -1
+	if o.FailAt != nil {
+		failAt = *o.FailAt
+	} else if s := os.Getenv("VSC_FAIL_AT"); s != "" {
+		failAt, _ = strconv.Atoi(s)
+	}
+	rec.plan.Source, rec.plan.SourceDigest = p.Source, p.SourceDigest
+	if destroy {
+		rec.plan.Source, rec.plan.SourceDigest = "", ""
+	}
+	return res, h.execute(acts, rec, out, o.Progress, failAt)
+}
+
+// diff compares the plan's host-state ops with the live host and the
+// record, and returns the actions that make the host match: removals
+// first (in reverse creation order, so that what depends on an object
+// goes before it), then additions and changes in plan order.
+func (h *Host) diff(want []*ir.Op, rec *record) ([]*action, error) {
+	lives, err := h.observe(want, rec)
+	if err != nil {
+		return nil, err
+	}
+	var adds, removes []*action
+	wanted := map[string]bool{}
+	var conflicts []string
+	for _, op := range want {
+		hd, err := handlerOf(op.Body.Kind())
+		if err != nil {
+			return nil, err
+		}
+		k := hd.key(op.Body)
+		wanted[k] = true
+		l, exists := lives[k]
+		r, recorded := rec.byKey[k]
+		switch {
+		case !exists:
+			adds = append(adds, &action{verb: add, key: k, want: op, h: hd})
+		case hd.same(op.Body, l.body):
+			// Already there: nothing to do. An identical object vsc did
+			// not make stays foreign (not recorded): destroy leaves it.
+		case recorded || l.marked:
+			old := &ir.Op{Owner: op.Owner, Origin: op.Origin, Body: l.body}
+			if recorded {
+				old.Owner, old.Origin = r.Owner, r.Origin
+			}
+			adds = append(adds, &action{verb: change, key: k, want: op, old: old, h: hd,
+				note: "was " + ir.BodyText(l.body)})
+		default:
+			conflicts = append(conflicts, fmt.Sprintf("%s (%s) is in the way: %s has %s, which vsc did not create and will not replace. Remove it, or change the configuration.",
+				ir.BodyText(op.Body), op.Origin, h.where(), ir.BodyText(l.body)))
+		}
+	}
+	if len(conflicts) > 0 {
+		return nil, errors.New(strings.Join(conflicts, "\n"))
+	}
+	recorded := rec.ops()
+	for i := len(recorded) - 1; i >= 0; i-- {
+		r := recorded[i]
+		k := keyOf(r.Body)
+		if wanted[k] {
+			continue
+		}
+		hd, _ := handlerOf(r.Body.Kind())
+		l, exists := lives[k]
+		switch {
+		case !exists:
+			// Gone already (removed by hand): forget it quietly.
+			rec.drop(k)
+		case hd.same(r.Body, l.body) || l.marked:
+			removes = append(removes, &action{verb: remove, key: k, old: &ir.Op{Owner: r.Owner, Origin: r.Origin, Body: l.body}, h: hd})
+		default:
+			// Changed by someone else since vsc made it: no longer ours.
+			rec.drop(k)
+		}
+	}
+	return append(removes, adds...), nil
+}
+
+// observe reads the live objects of every kind the plan or the record
+// names, one listing per kind.
+func (h *Host) observe(want []*ir.Op, rec *record) (map[string]live, error) {
+	byKind := map[ir.Kind][]ir.Body{}
+	var kinds []ir.Kind
+	addBody := func(b ir.Body) {
+		if _, ok := byKind[b.Kind()]; !ok {
+			kinds = append(kinds, b.Kind())
+		}
+		byKind[b.Kind()] = append(byKind[b.Kind()], b)
+	}
+	for _, op := range want {
+		addBody(op.Body)
+	}
+	for _, op := range rec.ops() {
+		addBody(op.Body)
+	}
+	lives := map[string]live{}
+	for _, k := range kinds {
+		hd, err := handlerOf(k)
+		if err != nil {
+			return nil, err
+		}
+		got, err := hd.observe(h, byKind[k])
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the live %s objects of %s: %w", k, h.where(), err)
+		}
+		for key, l := range got {
+			lives[key] = l
+		}
+	}
+	return lives, nil
+}
+
+// precheck runs every action's precondition against the host as it will
+// be at that point, so that a run that cannot succeed stops before the
+// first change.
+func (h *Host) precheck(acts []*action) error {
+	links, err := h.links()
+	if err != nil {
+		return err
+	}
+	w := &world{links: links}
+	var errs []string
+	for _, a := range acts {
+		if a.verb == remove {
+			if l, ok := a.old.Body.(*ir.LinkAdd); ok {
+				delete(w.links, l.Name)
+			}
+			continue
+		}
+		if err := a.h.precheck(h, a.want.Body, w); err != nil {
+			errs = append(errs, fmt.Sprintf("cannot %s %s (%s): %v", verbText(a.verb), ir.BodyText(a.want.Body), a.want.Origin, err))
+		}
+		if l, ok := a.want.Body.(*ir.LinkAdd); ok {
+			w.links[l.Name] = true
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("nothing was changed:\n%s", strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+func verbText(v verb) string {
+	switch v {
+	case add:
+		return "add"
+	case change:
+		return "change"
+	}
+	return "remove"
+}
+
+// errInjected is the failure of a step chosen by FailAt.
+var errInjected = errors.New("failure injected for testing (VSC_FAIL_AT)")
+
+// execute runs the actions in order, journaling each step before it
+// reaches the kernel. When a step fails, the steps done are undone in
+// reverse order and the error says what failed and what was rolled back.
+func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func(int, int), failAt int) error {
+	j, err := h.openJournal()
+	if err != nil {
+		return fmt.Errorf("cannot open the journal: %w", err)
+	}
+	before := rec.clone()
+	var steps []step
+	for _, a := range acts {
+		if a.verb != add {
+			steps = append(steps, step{create: false, op: a.old, act: a})
+		}
+		if a.verb != remove {
+			steps = append(steps, step{create: true, op: a.want, act: a})
+		}
+	}
+	var done []step
+	rp := newReviewPrinter(out)
+	for i, s := range steps {
+		err := h.do(j, s, i == failAt)
+		if err != nil {
+			undone, rbErr := h.rollback(j, done)
+			// The record stays what it was: the host is as it was.
+			if serr := h.saveRecord(before); serr != nil && rbErr == nil {
+				rbErr = serr
+			}
+			if rbErr == nil {
+				j.finish()
+			}
+			return runError(s, err, undone, rbErr)
+		}
+		done = append(done, s)
+		if s.create {
+			rec.put(s.op)
+		} else if s.act.verb == remove {
+			rec.drop(s.act.key)
+		}
+		if s.create || s.act.verb == remove {
+			rp.line(s.act)
+			if progress != nil {
+				progress(rp.n, len(acts))
+			}
+		}
+	}
+	if err := h.saveRecord(rec); err != nil {
+		return fmt.Errorf("the host was changed but the record could not be saved (the journal keeps what was done): %w", err)
+	}
+	return j.finish()
+}
+
+// do runs one step, journaled.
+func (h *Host) do(j *journal, s step, fail bool) error {
+	verb := "remove"
+	if s.create {
+		verb = "create"
+	}
+	seq, err := j.intent(verb, s.op)
+	if err != nil {
+		return fmt.Errorf("cannot write the journal: %w", err)
+	}
+	switch {
+	case fail:
+		err = errInjected
+	case s.create:
+		err = s.act.h.create(h, s.op.Body)
+	default:
+		err = s.act.h.remove(h, s.op.Body)
+	}
+	if err != nil {
+		return err
+	}
+	return j.done(seq)
+}
+
+// rollback undoes done steps in reverse order and returns what it undid.
+func (h *Host) rollback(j *journal, done []step) ([]string, error) {
+	var undone []string
+	for i := len(done) - 1; i >= 0; i-- {
+		s := done[i]
+		inverse := step{create: !s.create, op: s.op, act: s.act}
+		if err := h.do(j, inverse, false); err != nil {
+			return undone, fmt.Errorf("undoing %s failed too: %w; the journal keeps what was done, and the next run will converge", ir.BodyText(s.op.Body), err)
+		}
+		if s.create {
+			undone = append(undone, "removed again "+ir.BodyText(s.op.Body))
+		} else {
+			undone = append(undone, "restored "+ir.BodyText(s.op.Body))
+		}
+	}
+	return undone, nil
+}
+
+func runError(s step, err error, undone []string, rbErr error) error {
+	what := "remove"
+	if s.create {
+		what = "create"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "cannot %s %s (%s, %s): %s.", what, ir.BodyText(s.op.Body), s.op.Owner, s.op.Origin, kernelWords(err))
+	if len(undone) == 0 {
+		b.WriteString("\nNothing had been changed before it.")
+	} else {
+		fmt.Fprintf(&b, "\nRolled back %d change(s), in reverse order:", len(undone))
+		for _, u := range undone {
+			b.WriteString("\n  " + u)
+		}
+	}
+	if rbErr != nil {
+		fmt.Fprintf(&b, "\n%v", rbErr)
+	} else {
+		b.WriteString("\nThe host is as it was before this run.")
+	}
+	return errors.New(b.String())
+}
+
+// recoverJournal folds a crashed run's journal into the record: an object
+// it meant to create and that exists as it meant is vsc's; one it meant
+// to remove and that is gone leaves the record.
+func (h *Host) recoverJournal(rec *record) error {
+	intents, err := h.readJournal()
+	if err != nil {
+		return fmt.Errorf("cannot read the journal of an interrupted run: %w", err)
+	}
+	if len(intents) == 0 {
+		return nil
+	}
+	var ops []*ir.Op
+	touched := map[string][]*ir.Op{} // key → bodies that may be vsc's
+	var keys []string
+	for _, in := range intents {
+		k := keyOf(in.op.Body)
+		if _, ok := touched[k]; !ok {
+			keys = append(keys, k)
+			if r, ok := rec.byKey[k]; ok {
+				touched[k] = append(touched[k], r)
+			}
+		}
+		if in.verb == "create" {
+			touched[k] = append(touched[k], in.op)
+		}
+		ops = append(ops, in.op)
+	}
+	lives, err := h.observe(ops, rec)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		l, exists := lives[k]
+		if !exists {
+			rec.drop(k)
+			continue
+		}
+		for i := len(touched[k]) - 1; i >= 0; i-- {
+			c := touched[k][i]
+			if hd, _ := handlerOf(c.Body.Kind()); hd.same(c.Body, l.body) {
+				rec.put(c)
+				break
+			}
+		}
+	}
+	if err := h.saveRecord(rec); err != nil {
+		return err
+	}
+	return os.Truncate(h.journalPath(), 0)
+}

@@ -1,0 +1,68 @@
+package executor
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+)
+
+// Host is the kernel of one host as the executor reaches it: a netlink
+// handle in the network namespace it aims at, and the folder where vsc
+// keeps its record of that host.
+type Host struct {
+	name     string
+	netns    string
+	nl       *netlink.Handle
+	stateDir string
+}
+
+// openHost opens a netlink handle in the named network namespace ("" is
+// the process's own).
+func openHost(name string, o *Options) (*Host, error) {
+	h := &Host{name: name, netns: o.NetNS, stateDir: filepath.Join(o.stateDir(), name)}
+	var err error
+	if o.NetNS == "" {
+		h.nl, err = netlink.NewHandle()
+	} else {
+		var ns netns.NsHandle
+		ns, err = netns.GetFromName(o.NetNS)
+		if err != nil {
+			return nil, fmt.Errorf("network namespace %q: %w (create it with `ip netns add %s`)", o.NetNS, err, o.NetNS)
+		}
+		defer ns.Close()
+		h.nl, err = netlink.NewHandleAt(ns)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot open netlink: %w", err)
+	}
+	return h, nil
+}
+
+func (h *Host) close() {
+	if h.nl != nil {
+		h.nl.Close()
+	}
+}
+
+// where names the network namespace for messages.
+func (h *Host) where() string {
+	if h.netns == "" {
+		return "this host"
+	}
+	return fmt.Sprintf("network namespace %q", h.netns)
+}
+
+// links lists the names of the links present now.
+func (h *Host) links() (map[string]bool, error) {
+	ls, err := h.nl.LinkList()
+	if err != nil {
+		return nil, fmt.Errorf("cannot list links: %w", err)
+	}
+	out := make(map[string]bool, len(ls))
+	for _, l := range ls {
+		out[l.Attrs().Name] = true
+	}
+	return out, nil
+}

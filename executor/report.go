@@ -1,0 +1,104 @@
+package executor
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"syscall"
+
+	"vsc/ir"
+)
+
+// reviewPrinter writes the review lines of a run, grouped by owner:
+//
+//	# guest web
+//	+ addr.add dev=eth0 address=10.0.0.2/24 label=eth0:web  # main.vsc.hcl:12:10
+type reviewPrinter struct {
+	w     io.Writer
+	owner string
+	n     int
+}
+
+func newReviewPrinter(w io.Writer) *reviewPrinter { return &reviewPrinter{w: w} }
+
+func (p *reviewPrinter) line(a *action) {
+	op := a.want
+	if op == nil {
+		op = a.old
+	}
+	if op.Owner != p.owner || p.n == 0 {
+		p.owner = op.Owner
+		fmt.Fprintln(p.w, ownerHeading(op.Owner))
+	}
+	p.n++
+	fmt.Fprintf(p.w, "%c %s  # %s", a.verb, ir.BodyText(op.Body), op.Origin)
+	if a.note != "" {
+		fmt.Fprintf(p.w, " (%s)", a.note)
+	}
+	fmt.Fprintln(p.w)
+}
+
+func ownerHeading(owner string) string {
+	if name, ok := strings.CutPrefix(owner, "guest."); ok {
+		return "# guest " + name
+	}
+	return "# " + owner
+}
+
+// printReview writes what a run would do, then its summary line.
+func printReview(w io.Writer, acts []*action) {
+	p := newReviewPrinter(w)
+	var res Result
+	for _, a := range acts {
+		p.line(a)
+		switch a.verb {
+		case add:
+			res.Added++
+		case change:
+			res.Changed++
+		case remove:
+			res.Removed++
+		}
+	}
+	if p.n > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, res.Summary())
+}
+
+// kernelWords says what the kernel answered, in words: "File exists
+// (EEXIST)" rather than a bare errno.
+func kernelWords(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		name := errnoName(errno)
+		msg := err.Error()
+		text := errno.Error()
+		if len(text) > 0 {
+			text = strings.ToUpper(text[:1]) + text[1:]
+		}
+		if msg != errno.Error() {
+			// The wrapping says which call failed; keep it.
+			return fmt.Sprintf("%s (%s: %s)", text, name, msg)
+		}
+		return fmt.Sprintf("%s (%s)", text, name)
+	}
+	return err.Error()
+}
+
+func errnoName(e syscall.Errno) string {
+	for name, v := range map[string]syscall.Errno{
+		"EEXIST": syscall.EEXIST, "ENOENT": syscall.ENOENT, "ENODEV": syscall.ENODEV,
+		"EINVAL": syscall.EINVAL, "EPERM": syscall.EPERM, "EACCES": syscall.EACCES,
+		"ENETUNREACH": syscall.ENETUNREACH, "EADDRNOTAVAIL": syscall.EADDRNOTAVAIL,
+		"EOPNOTSUPP": syscall.EOPNOTSUPP, "ENOSYS": syscall.ENOSYS, "EBUSY": syscall.EBUSY,
+		"ESRCH": syscall.ESRCH, "ENOTDIR": syscall.ENOTDIR, "ENOSPC": syscall.ENOSPC,
+		"EROFS": syscall.EROFS, "ENOTBLK": syscall.ENOTBLK,
+	} {
+		if v == e {
+			return name
+		}
+	}
+	return fmt.Sprintf("errno %d", int(e))
+}
