@@ -280,5 +280,4 @@ type journalIntent struct {
 	op   *ir.Op
 }
 
-
 func (h *Host) journalPath() string { return filepath.Join(h.stateDir, journalFile) }
