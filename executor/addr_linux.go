@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 
@@ -96,7 +99,35 @@ func (addrHandler) remove(h *Host, b ir.Body) error {
 	if err != nil {
 		return err
 	}
+	if addr.IP.To4() != nil {
+		if err := promoteSecondaries(h, a.Dev); err != nil {
+			return err
+		}
+	}
 	return h.nl.AddrDel(link, addr)
+}
+
+// promoteSecondaries makes the kernel keep the other IPv4 addresses of a
+// subnet when its first (primary) address is removed. By default it
+// deletes them all with it: removing one guest's address would take the
+// other guests' addresses in that subnet — and the host's — with it.
+// vsc sets net.ipv4.conf.DEV.promote_secondaries before it removes an
+// address, as util-vserver hosts are advised to.
+func promoteSecondaries(h *Host, dev string) error {
+	name := filepath.Join("/proc/sys/net/ipv4/conf", dev, "promote_secondaries")
+	return h.inNetns(func() error {
+		cur, err := os.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %w", name, err)
+		}
+		if strings.TrimSpace(string(cur)) == "1" {
+			return nil
+		}
+		if err := os.WriteFile(name, []byte("1\n"), 0o644); err != nil {
+			return fmt.Errorf("cannot set %s: %w", name, err)
+		}
+		return nil
+	})
 }
 
 func netlinkAddr(h *Host, a *ir.AddrAdd) (netlink.Link, *netlink.Addr, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -44,8 +45,12 @@ func (o *Options) stateDir() string {
 // Result counts what a run changed (or would change, in a dry run).
 type Result struct {
 	Added, Changed, Removed int
+	// Observed identifies the live objects the run acted on, as they were
+	// before it (see ObservedDigest).
+	Observed string
 }
 
+// Empty tells a run that changes nothing.
 func (r Result) Empty() bool { return r.Added+r.Changed+r.Removed == 0 }
 
 // Summary is the closing line of a review: "1 to add, 0 to change, 2 to
@@ -120,13 +125,19 @@ func run(p *ir.Plan, o Options, destroy bool) (res Result, err error) {
 	}
 	var want []*ir.Op
 	if !destroy {
-		for _, op := range p.Ops {
-			if k, ok := ir.Lookup(op.Body.Kind()); ok && k.HostState {
-				want = append(want, op)
-			}
+		want = hostOps(p)
+	}
+	lives, err := h.observe(hostOps(p), rec)
+	if err != nil {
+		return res, err
+	}
+	res.Observed = observedDigest(lives, rec)
+	if p.ObservedDigest != "" {
+		if now := res.Observed; now != p.ObservedDigest {
+			return res, fmt.Errorf("the host changed since this plan was reviewed: the objects it acts on on %s are not what they were (observed %s, now %s). Review a new plan with vsc apply --dry-run", h.where(), p.ObservedDigest, now)
 		}
 	}
-	acts, err := h.diff(want, rec)
+	acts, err := h.diff(want, rec, lives)
 	if err != nil {
 		return res, err
 	}
@@ -164,15 +175,59 @@ func run(p *ir.Plan, o Options, destroy bool) (res Result, err error) {
 	return res, h.execute(acts, rec, out, o.Progress, failAt)
 }
 
+// hostOps are the plan's ops that make persistent kernel objects.
+func hostOps(p *ir.Plan) []*ir.Op {
+	var out []*ir.Op
+	for _, op := range p.Ops {
+		if k, ok := ir.Lookup(op.Body.Kind()); ok && k.HostState {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// ObservedDigest identifies the live objects a run of the plan would act
+// on — those its ops and vsc's record name, as they are now — so that a
+// plan reviewed with it (vsc apply --dry-run -o FILE) is refused later if
+// the host changed in between.
+func ObservedDigest(p *ir.Plan, o Options) (string, error) {
+	h, err := openHost(p.Host, &o)
+	if err != nil {
+		return "", err
+	}
+	defer h.close()
+	rec, err := h.loadRecord()
+	if err != nil {
+		return "", err
+	}
+	lives, err := h.observe(hostOps(p), rec)
+	if err != nil {
+		return "", err
+	}
+	return observedDigest(lives, rec), nil
+}
+
+func observedDigest(lives map[string]live, rec *record) string {
+	keys := make([]string, 0, len(lives))
+	for k := range lives {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "live %s %s %v\n", k, ir.BodyText(lives[k].body), lives[k].marked)
+	}
+	for _, op := range rec.ops() {
+		fmt.Fprintf(&b, "record %s\n", ir.BodyText(op.Body))
+	}
+	return ir.Digest([]byte(b.String()))
+}
+
 // diff compares the plan's host-state ops with the live host and the
 // record, and returns the actions that make the host match: removals
 // first (in reverse creation order, so that what depends on an object
 // goes before it), then additions and changes in plan order.
-func (h *Host) diff(want []*ir.Op, rec *record) ([]*action, error) {
-	lives, err := h.observe(want, rec)
-	if err != nil {
-		return nil, err
-	}
+func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live) ([]*action, error) {
 	var adds, removes []*action
 	wanted := map[string]bool{}
 	var conflicts []string

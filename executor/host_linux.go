@@ -3,6 +3,7 @@ package executor
 import (
 	"fmt"
 	"path/filepath"
+	"runtime"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -44,6 +45,39 @@ func (h *Host) close() {
 	if h.nl != nil {
 		h.nl.Close()
 	}
+}
+
+// inNetns runs f on a thread that is in the host's network namespace, for
+// what netlink cannot reach: the /proc/sys/net files of that namespace.
+func (h *Host) inNetns(f func() error) error {
+	if h.netns == "" {
+		return f()
+	}
+	runtime.LockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer orig.Close()
+	target, err := netns.GetFromName(h.netns)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer target.Close()
+	if err := netns.Set(target); err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	ferr := f()
+	if err := netns.Set(orig); err != nil {
+		// The thread stays locked and in the wrong namespace: Go ends it
+		// when this goroutine exits, so no other goroutine runs there.
+		return fmt.Errorf("cannot return from network namespace %q: %w", h.netns, err)
+	}
+	runtime.UnlockOSThread()
+	return ferr
 }
 
 // where names the network namespace for messages.

@@ -26,10 +26,19 @@ func Decode(data []byte) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	p := &Plan{}
+	if raw, ok := top.vals["observed_digest"]; ok {
+		// The one optional key of a plan: take it out before the check
+		// that the others are exactly there.
+		if p.ObservedDigest, err = parseString(raw); err != nil {
+			return nil, fmt.Errorf("plan: observed_digest: %w", err)
+		}
+		delete(top.vals, "observed_digest")
+		top.keys = slices.DeleteFunc(top.keys, func(k string) bool { return k == "observed_digest" })
+	}
 	if err := top.only([]string{"format_version", "host", "source", "source_digest", "ops"}, nil); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	p := &Plan{}
 	for _, s := range []struct {
 		key string
 		dst *string

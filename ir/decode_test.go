@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -178,5 +179,26 @@ func TestDecodeOpRoundTrip(t *testing.T) {
 	}
 	if _, err := DecodeOp([]byte(`{"id":0}`)); err == nil {
 		t.Error("DecodeOp accepted an op without kind")
+	}
+}
+
+// observed_digest is optional: written only when set, read back when there.
+func TestObservedDigestRoundTrip(t *testing.T) {
+	p := goldenPlan()
+	data, _ := p.MarshalJSON()
+	if bytes.Contains(data, []byte("observed_digest")) {
+		t.Error("a plan without observed digest writes the key")
+	}
+	p.ObservedDigest = Digest([]byte("live"))
+	data, _ = p.MarshalJSON()
+	back, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.ObservedDigest != p.ObservedDigest {
+		t.Errorf("observed digest %q, want %q", back.ObservedDigest, p.ObservedDigest)
+	}
+	if !strings.Contains(back.Text(), " observed="+p.ObservedDigest) {
+		t.Error("text header lacks the observed digest")
 	}
 }

@@ -29,6 +29,10 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 	writeJSONString(&b, p.Source)
 	o.key("source_digest")
 	writeJSONString(&b, p.SourceDigest)
+	if p.ObservedDigest != "" {
+		o.key("observed_digest")
+		writeJSONString(&b, p.ObservedDigest)
+	}
 	o.key("ops")
 	b.WriteByte('[')
 	for i, op := range p.Ops {

@@ -26,6 +26,10 @@ type Plan struct {
 	Host          string // host name
 	Source        string // the configuration path it was compiled from, as given on the command line
 	SourceDigest  string // "sha256:<hex>", see Digest
+	// ObservedDigest, when set, identifies the live objects the plan was
+	// reviewed against (vsc apply --dry-run -o): applying the plan is
+	// refused if they changed since. Empty for a plan made by compile.
+	ObservedDigest string
 	Ops           []*Op
 }
 

@@ -33,6 +33,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 	line = appendPair(line, "host", p.Host)
 	line = appendPair(line, "source", p.Source)
 	line = appendPair(line, "digest", p.SourceDigest)
+	if p.ObservedDigest != "" {
+		line = appendPair(line, "observed", p.ObservedDigest)
+	}
 	line = append(line, '\n')
 	bw.Write(line)
 

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"vsc/ir"
@@ -48,15 +47,8 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case *out != "":
-		f, err := os.Create(*out)
-		if err == nil {
-			err = plan.WriteJSON(f)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "vsc: cannot save the plan: %v\n", err)
+		if err := savePlan(plan, *out); err != nil {
+			fmt.Fprintf(stderr, "vsc: %v\n", err)
 			return exitFailed
 		}
 		fmt.Fprintf(stdout, "Plan for host %s saved to %s: %s.\n", plan.Host, *out, plural(len(plan.Ops), "op"))

@@ -2,7 +2,10 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
+	"os/exec"
+	"sync/atomic"
 	"path/filepath"
 	"testing"
 
@@ -31,7 +34,40 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			// Scripts reach the shipped examples as $EXAMPLES.
 			e.Setenv("EXAMPLES", filepath.Join(root, "examples"))
+			if os.Geteuid() == 0 {
+				return sandbox(e)
+			}
 			return nil
 		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" {
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 	})
+}
+
+var sandboxes atomic.Int64
+
+// sandbox gives a script run as root a network namespace of its own,
+// $NETNS, with a veth pair eth0/eth1 up, removed when the script ends:
+// vsc apply aims at it with --netns and never touches the machine's own
+// links.
+func sandbox(e *testscript.Env) error {
+	ns := fmt.Sprintf("vsc-script-%d-%d", os.Getpid(), sandboxes.Add(1))
+	for _, args := range [][]string{
+		{"netns", "add", ns},
+		{"-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"},
+		{"-n", ns, "link", "set", "eth0", "up"},
+		{"-n", ns, "link", "set", "eth1", "up"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			exec.Command("ip", "netns", "del", ns).Run()
+			return fmt.Errorf("ip %v: %v: %s", args, err, out)
+		}
+	}
+	e.Defer(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	e.Setenv("NETNS", ns)
+	return nil
 }

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"vsc/executor"
+	"vsc/ir"
+	"vsc/lang"
+)
+
+func init() {
+	register(&command{name: "apply", synopsis: "bring the host to the plan", run: runApply})
+	register(&command{name: "destroy", synopsis: "remove what vsc created on the host", run: runDestroy})
+}
+
+// hostFlags are the flags of every command that touches a host.
+type hostFlags struct {
+	configFlags
+	host     string
+	stateDir string
+	netns    string
+}
+
+func (h *hostFlags) register(fs *flag.FlagSet) {
+	h.registerVars(fs)
+	fs.StringVar(&h.host, "host", "", "the `HOST` of the configuration to act on (needed when it has several)")
+	fs.StringVar(&h.stateDir, "state-dir", executor.DefaultStateDir, "where vsc keeps its record of each host (`DIR`)")
+	fs.StringVar(&h.netns, "netns", "", "aim every network op at the network namespace `NAME` (/run/netns/NAME)")
+}
+
+func (h *hostFlags) options(stdout, stderr io.Writer) executor.Options {
+	o := executor.Options{StateDir: h.stateDir, NetNS: h.netns, Out: stdout}
+	o.Waiting = func(holder string) {
+		fmt.Fprintf(stderr, "vsc: waiting for another run on this host to finish (its lock is held by %s)…\n", orUnknown(holder))
+	}
+	if isTerminal(os.Stderr) {
+		o.Progress = func(done, total int) {
+			if total >= 50 {
+				fmt.Fprintf(stderr, "\r[%d/%d]", done, total)
+				if done == total {
+					fmt.Fprint(stderr, "\r\033[K")
+				}
+			}
+		}
+	}
+	return o
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unknown process"
+	}
+	return s
+}
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+func runApply(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("apply", "[PATH|PLANFILE] [--dry-run [-o FILE]] [--host HOST] [--state-dir DIR] [--netns NAME] [--var NAME=VALUE]", stderr)
+	var hf hostFlags
+	hf.register(fs)
+	dryRun := fs.Bool("dry-run", false, "print what would change, change nothing")
+	out := fs.String("o", "", "with --dry-run: save the reviewed plan to `FILE`, to apply it later exactly as reviewed")
+	pos, code, ok := parseOrUsage(fs, args)
+	if !ok {
+		return code
+	}
+	if *out != "" && !*dryRun {
+		return usageError(fs, stderr, "-o saves a reviewed plan: use it with --dry-run")
+	}
+	plan, code, ok := planFor(fs, pos, &hf, stderr)
+	if !ok {
+		return code
+	}
+	o := hf.options(stdout, stderr)
+	o.DryRun = *dryRun
+	res, err := executor.Apply(plan, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "vsc: apply failed: %v\n", err)
+		return exitFailed
+	}
+	switch {
+	case *dryRun && *out != "":
+		plan.ObservedDigest = res.Observed
+		if err := savePlan(plan, *out); err != nil {
+			fmt.Fprintf(stderr, "vsc: %v\n", err)
+			return exitFailed
+		}
+		fmt.Fprintf(stdout, "Reviewed plan saved to %s: apply it with `vsc apply %s`.\n", *out, *out)
+	case *dryRun || res.Empty():
+	default:
+		fmt.Fprintf(stdout, "\nApply complete: %d added, %d changed, %d removed.\n", res.Added, res.Changed, res.Removed)
+	}
+	return exitOK
+}
+
+func runDestroy(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("destroy", "[PATH|PLANFILE] [--dry-run] [--host HOST] [--state-dir DIR] [--netns NAME]", stderr)
+	var hf hostFlags
+	hf.register(fs)
+	dryRun := fs.Bool("dry-run", false, "print what would be removed, remove nothing")
+	pos, code, ok := parseOrUsage(fs, args)
+	if !ok {
+		return code
+	}
+	plan, code, ok := planFor(fs, pos, &hf, stderr)
+	if !ok {
+		return code
+	}
+	o := hf.options(stdout, stderr)
+	o.DryRun = *dryRun
+	res, err := executor.Destroy(plan, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "vsc: destroy failed: %v\n", err)
+		return exitFailed
+	}
+	if !*dryRun && !res.Empty() {
+		fmt.Fprintf(stdout, "\nDestroy complete: %d removed.\n", res.Removed)
+	}
+	return exitOK
+}
+
+// planFor returns the plan a host command acts on: a saved plan file
+// (re-verified, and refused if its configuration changed since), or the
+// plan of the configuration at PATH, compiled now.
+func planFor(fs *flag.FlagSet, pos []string, hf *hostFlags, stderr io.Writer) (*ir.Plan, int, bool) {
+	path, code, ok := onePath(fs, pos, stderr)
+	if !ok {
+		return nil, code, false
+	}
+	if isPlanFile(path) {
+		p, err := readPlan(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "vsc: %v\n", err)
+			return nil, exitFailed, false
+		}
+		if err := sameSource(p, &hf.configFlags); err != nil {
+			fmt.Fprintf(stderr, "vsc: refusing %s: %v\n", path, err)
+			return nil, exitFailed, false
+		}
+		return p, 0, true
+	}
+	c, err := load(path, &hf.configFlags)
+	if err != nil {
+		return nil, internalError(stderr, err), false
+	}
+	if c.diags.HasErrors() {
+		writeDiagnostics(stderr, c.diags, c.cfg.Files)
+		return nil, exitFailed, false
+	}
+	return pickPlan(fs, stderr, c.plans, hf.host)
+}
+
+// isPlanFile tells a saved plan from a configuration: a file that is not
+// a *.vsc.hcl or *.vsc.json configuration file.
+func isPlanFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir() && !strings.HasSuffix(path, lang.SuffixNative) && !strings.HasSuffix(path, lang.SuffixJSON)
+}
+
+// sameSource refuses a saved plan whose configuration changed since it
+// was made: the configuration it names must still compile to the same
+// source digest (with the --var values given now).
+func sameSource(p *ir.Plan, cf *configFlags) error {
+	if p.Source == "" {
+		return fmt.Errorf("the plan names no configuration, so vsc cannot tell that it is current")
+	}
+	cfg, diags := lang.Load(p.Source, lang.Options{Vars: cf.vars, VarFiles: cf.varFiles})
+	if diags.HasErrors() {
+		return fmt.Errorf("its configuration %s no longer loads (%s): make a new plan", p.Source, diags[0].Summary)
+	}
+	if now := cfg.Digest(); now != p.SourceDigest {
+		return fmt.Errorf("its configuration %s changed since the plan was made (digest %s, now %s): make a new plan with vsc compile -o or vsc apply --dry-run -o", p.Source, short(p.SourceDigest), short(now))
+	}
+	return nil
+}
+
+func short(digest string) string {
+	if len(digest) > 19 {
+		return digest[:19] + "…"
+	}
+	return digest
+}
+
+func savePlan(p *ir.Plan, name string) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return fmt.Errorf("cannot save the plan: %w", err)
+	}
+	err = p.WriteJSON(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("cannot save the plan: %w", err)
+	}
+	return nil
+}
