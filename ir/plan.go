@@ -30,7 +30,7 @@ type Plan struct {
 	// reviewed against (vsc apply --dry-run -o): applying the plan is
 	// refused if they changed since. Empty for a plan made by compile.
 	ObservedDigest string
-	Ops           []*Op
+	Ops            []*Op
 }
 
 // Op is one primitive operation: a kind-specific Body plus the data every

@@ -20,9 +20,13 @@ type configFlags struct {
 }
 
 func (c *configFlags) register(fs *flag.FlagSet) {
+	c.registerVars(fs)
+	fs.StringVar(&c.format, "format", "text", "output format: `text` or json")
+}
+
+func (c *configFlags) registerVars(fs *flag.FlagSet) {
 	fs.Var(&c.vars, "var", "set a variable: `NAME=VALUE` (repeatable)")
 	fs.Var(&c.varFiles, "var-file", "read variable values from an HCL or JSON `FILE` (repeatable)")
-	fs.StringVar(&c.format, "format", "text", "output format: `text` or json")
 }
 
 func (c *configFlags) checkFormat(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
