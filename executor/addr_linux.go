@@ -131,7 +131,7 @@ func promoteSecondaries(h *Host, dev string) error {
 }
 
 func netlinkAddr(h *Host, a *ir.AddrAdd) (netlink.Link, *netlink.Addr, error) {
-	link, err := h.nl.LinkByName(a.Dev)
+	link, err := h.link(a.Dev)
 	if err != nil {
 		return nil, nil, fmt.Errorf("link %q: %w", a.Dev, err)
 	}

@@ -101,6 +101,13 @@ type step struct {
 	act    *action
 }
 
+func (s step) verb() string {
+	if s.create {
+		return "create"
+	}
+	return "remove"
+}
+
 func run(p *ir.Plan, o Options, destroy bool) (res Result, err error) {
 	if err := ir.Verify(p); err != nil {
 		return res, fmt.Errorf("the plan fails verification:\n%w", err)
@@ -379,10 +386,13 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 			steps = append(steps, step{create: true, op: a.want, act: a})
 		}
 	}
+	if err := j.intents(steps); err != nil {
+		return fmt.Errorf("cannot write the journal: %w", err)
+	}
 	var done []step
 	rp := newReviewPrinter(out)
 	for i, s := range steps {
-		err := h.do(j, s, i == failAt)
+		err := h.do(s, i == failAt)
 		if err != nil {
 			undone, rbErr := h.rollback(j, done)
 			// The record stays what it was: the host is as it was.
@@ -413,28 +423,19 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 	return j.finish()
 }
 
-// do runs one step, journaled.
-func (h *Host) do(j *journal, s step, fail bool) error {
-	verb := "remove"
-	if s.create {
-		verb = "create"
-	}
-	seq, err := j.intent(verb, s.op)
-	if err != nil {
-		return fmt.Errorf("cannot write the journal: %w", err)
+// do runs one step, already journaled.
+func (h *Host) do(s step, fail bool) error {
+	if s.op.Body.Kind() == ir.KindLinkAdd {
+		h.linkCache = nil // links change: look them up afresh
 	}
 	switch {
 	case fail:
-		err = errInjected
+		return errInjected
 	case s.create:
-		err = s.act.h.create(h, s.op.Body)
+		return s.act.h.create(h, s.op.Body)
 	default:
-		err = s.act.h.remove(h, s.op.Body)
+		return s.act.h.remove(h, s.op.Body)
 	}
-	if err != nil {
-		return err
-	}
-	return j.done(seq)
 }
 
 // rollback undoes done steps in reverse order and returns what it undid.
@@ -443,7 +444,11 @@ func (h *Host) rollback(j *journal, done []step) ([]string, error) {
 	for i := len(done) - 1; i >= 0; i-- {
 		s := done[i]
 		inverse := step{create: !s.create, op: s.op, act: s.act}
-		if err := h.do(j, inverse, false); err != nil {
+		err := j.intents([]step{inverse})
+		if err == nil {
+			err = h.do(inverse, false)
+		}
+		if err != nil {
 			return undone, fmt.Errorf("undoing %s failed too: %w; the journal keeps what was done, and the next run will converge", ir.BodyText(s.op.Body), err)
 		}
 		if s.create {

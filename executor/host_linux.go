@@ -17,6 +17,9 @@ type Host struct {
 	netns    string
 	nl       *netlink.Handle
 	stateDir string
+	// linkCache holds links looked up by name during a run; a change to a
+	// link empties it.
+	linkCache map[string]netlink.Link
 }
 
 // openHost opens a netlink handle in the named network namespace ("" is
@@ -86,6 +89,23 @@ func (h *Host) where() string {
 		return "this host"
 	}
 	return fmt.Sprintf("network namespace %q", h.netns)
+}
+
+// link returns the link of that name, from the run's cache when it was
+// looked up before: thousands of addresses on one link need one lookup.
+func (h *Host) link(name string) (netlink.Link, error) {
+	if l, ok := h.linkCache[name]; ok {
+		return l, nil
+	}
+	l, err := h.nl.LinkByName(name)
+	if err != nil {
+		return nil, err
+	}
+	if h.linkCache == nil {
+		h.linkCache = map[string]netlink.Link{}
+	}
+	h.linkCache[name] = l
+	return l, nil
 }
 
 // links lists the names of the links present now.

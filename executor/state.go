@@ -194,11 +194,13 @@ type journal struct {
 	seq int
 }
 
+// journalEntry announces one change. No line says a change is done:
+// recovery observes the live objects instead, which is the truth either
+// way, and a run writes one line per change instead of two.
 type journalEntry struct {
 	Seq  int             `json:"seq"`
-	Verb string          `json:"verb,omitempty"` // "create" or "remove"
-	Op   json.RawMessage `json:"op,omitempty"`
-	Done bool            `json:"done,omitempty"`
+	Verb string          `json:"verb"` // "create" or "remove"
+	Op   json.RawMessage `json:"op"`
 }
 
 func (h *Host) openJournal() (*journal, error) {
@@ -209,26 +211,25 @@ func (h *Host) openJournal() (*journal, error) {
 	return &journal{f: f, w: bufio.NewWriter(f)}, nil
 }
 
-// intent logs a change about to be made and returns its sequence number.
-func (j *journal) intent(verb string, op *ir.Op) (int, error) {
-	data, err := op.MarshalJSON()
-	if err != nil {
-		return 0, err
+// intents logs changes about to be made, in one write: announcing a
+// change that then never happens is harmless (recovery finds no such
+// object), so a run announces all its changes at once rather than paying
+// a write per change.
+func (j *journal) intents(steps []step) error {
+	for _, s := range steps {
+		data, err := s.op.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		j.seq++
+		line, err := json.Marshal(journalEntry{Seq: j.seq, Verb: s.verb(), Op: data})
+		if err != nil {
+			return err
+		}
+		j.w.Write(line)
+		j.w.WriteByte('\n')
 	}
-	j.seq++
-	return j.seq, j.write(journalEntry{Seq: j.seq, Verb: verb, Op: data})
-}
-
-func (j *journal) done(seq int) error { return j.write(journalEntry{Seq: seq, Done: true}) }
-
-func (j *journal) write(e journalEntry) error {
-	line, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	j.w.Write(line)
-	j.w.WriteByte('\n')
-	// The line must reach the kernel's page cache before the change does.
+	// The lines must reach the kernel's page cache before the changes do.
 	return j.w.Flush()
 }
 
@@ -260,7 +261,7 @@ func (h *Host) readJournal() ([]journalIntent, error) {
 			// it announced never reached the kernel.
 			break
 		}
-		if e.Done || e.Verb == "" {
+		if e.Verb == "" {
 			continue
 		}
 		op, err := ir.DecodeOp(e.Op)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"io"
@@ -59,6 +60,17 @@ func orUnknown(s string) string {
 	return s
 }
 
+// buffered buffers the review lines of a long run unless they go to a
+// terminal, where each line shows as it is done: thousands of lines to a
+// file or pipe cost one write each otherwise.
+func buffered(w io.Writer) (io.Writer, func()) {
+	if f, ok := w.(*os.File); ok && isTerminal(f) {
+		return w, func() {}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	return bw, func() { bw.Flush() }
+}
+
 func isTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
@@ -81,10 +93,13 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
+	stdout, flush := buffered(stdout)
+	defer flush()
 	o := hf.options(stdout, stderr)
 	o.DryRun = *dryRun
 	res, err := executor.Apply(plan, o)
 	if err != nil {
+		flush()
 		fmt.Fprintf(stderr, "vsc: apply failed: %v\n", err)
 		return exitFailed
 	}
@@ -116,10 +131,13 @@ func runDestroy(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
+	stdout, flush := buffered(stdout)
+	defer flush()
 	o := hf.options(stdout, stderr)
 	o.DryRun = *dryRun
 	res, err := executor.Destroy(plan, o)
 	if err != nil {
+		flush()
 		fmt.Fprintf(stderr, "vsc: destroy failed: %v\n", err)
 		return exitFailed
 	}

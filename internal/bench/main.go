@@ -46,6 +46,7 @@ func main() {
 	sizesFlag := flag.String("sizes", "1000,10000,100000", "comma-separated `numbers` of guests")
 	runs := flag.Int("runs", 3, "runs of each measurement; the best time and the largest peak RSS are reported")
 	keep := flag.Bool("keep", false, "keep the generated configurations and the vsc binary")
+	apply := flag.Bool("apply", true, "also measure vsc apply against ip -batch (as root, in network namespaces it makes)")
 	perFile := flag.Int("per-file", 1000, "guests per generated file")
 	flag.Parse()
 	sizes, err := parseSizes(*sizesFlag)
@@ -57,7 +58,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(sizes, *runs, *keep, *perFile); err != nil {
+	if err := run(sizes, *runs, *keep, *perFile, *apply); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -105,7 +106,7 @@ func (r row) usPerGuest() float64 {
 
 func (r row) ratio() float64 { return float64(r.check.best) / float64(r.parse.best) }
 
-func run(sizes []int, runs int, keep bool, perFile int) error {
+func run(sizes []int, runs int, keep bool, perFile int, apply bool) error {
 	tmp, err := os.MkdirTemp("", "vsc-bench-")
 	if err != nil {
 		return err
@@ -176,6 +177,10 @@ func run(sizes []int, runs int, keep bool, perFile int) error {
 	tw.Flush()
 	fmt.Println()
 	targets(rows)
+	if apply {
+		fmt.Println()
+		return applyBench(vsc, tmp, runs)
+	}
 	return nil
 }
 
