@@ -171,8 +171,11 @@ func planFor(fs *flag.FlagSet, pos []string, hf *hostFlags, stderr io.Writer) (*
 	if err != nil {
 		return nil, internalError(stderr, err), false
 	}
-	if c.diags.HasErrors() {
+	if len(c.diags) > 0 {
+		// Warnings too: a run is the last moment to see them.
 		writeDiagnostics(stderr, c.diags, c.cfg.Files)
+	}
+	if c.diags.HasErrors() {
 		return nil, exitFailed, false
 	}
 	return pickPlan(fs, stderr, c.plans, hf.host)
