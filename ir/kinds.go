@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"reflect"
 	"strconv"
+	"strings"
 )
 
 // KindInfo is one row of the registry: everything vsc knows about an op
@@ -52,7 +53,7 @@ var registry = []KindInfo{
 		})},
 	{New: newBody[RouteAdd], HostState: true, Inverse: "route.del",
 		Claims: claims(func(b *RouteAdd) []string {
-			return []string{"route:" + strconv.Itoa(b.Table) + ":" + prefixKey(b.To)}
+			return []string{"route:" + strconv.Itoa(b.Table) + ":" + routeDstKey(b)}
 		})},
 	{New: newBody[RuleAdd], HostState: true, Inverse: "rule.del",
 		Claims: claims(func(b *RuleAdd) []string { return []string{"prio:" + strconv.Itoa(b.Priority)} })},
@@ -158,6 +159,20 @@ func addrKey(cidr string) string {
 
 // prefixKey is the claim key of a route destination, normalized so that
 // one route written two ways is still one claim.
+// routeDstKey is a route's destination as a claim: "default" is the
+// default route of the family of its gateway (IPv4 without one), so a
+// table may hold an IPv4 and an IPv6 default route, and "default" and
+// "0.0.0.0/0" are one destination.
+func routeDstKey(b *RouteAdd) string {
+	if b.To == "default" {
+		if strings.Contains(b.Via, ":") {
+			return "::/0"
+		}
+		return "0.0.0.0/0"
+	}
+	return prefixKey(b.To)
+}
+
 func prefixKey(to string) string {
 	if p, err := netip.ParsePrefix(to); err == nil {
 		return p.Masked().String()

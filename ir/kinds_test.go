@@ -127,7 +127,7 @@ func TestClaims(t *testing.T) {
 		{&AddrAdd{Dev: "eth0", Address: "10.7.0.2/16", Label: "eth0:monvs"}, []string{"addr:10.7.0.2", "label:eth0:monvs"}},
 		{&AddrAdd{Dev: "eth0", Address: "10.7.0.2/16"}, []string{"addr:10.7.0.2"}},
 		{&RouteAdd{Table: 7, To: "10.7.0.0/16"}, []string{"route:7:10.7.0.0/16"}},
-		{&RouteAdd{Table: 7, To: "default"}, []string{"route:7:default"}},
+		{&RouteAdd{Table: 7, To: "default"}, []string{"route:7:0.0.0.0/0"}},
 		{&RuleAdd{Priority: 1007}, []string{"prio:1007"}},
 		{&NsNew{Context: 300}, []string{"context:300"}},
 		{&ProjidSet{ID: 300}, []string{"projid:300"}},

@@ -45,6 +45,10 @@ func TestVerifyAcceptsGoodPlan(t *testing.T) {
 			p.Add("guest.db", "f:1:1", &AddrAdd{Dev: "eth0.7", Address: "10.7.0.9/16", Label: "eth0.7"})
 		},
 		"rule to main": func(p *Plan) { b, _ := find[*RuleAdd](t, p); b.Table = 254 },
+		"v4 and v6 default routes in one table": func(p *Plan) {
+			b, _ := find[*RouteAdd](t, p)
+			p.Add(OwnerHost, "f:1:1", &RouteAdd{Table: b.Table, To: "default", Via: "2001:db8::1"})
+		},
 		"a hook twice": func(p *Plan) {
 			b, _ := find[*HookRun](t, p)
 			p.Add("guest.web", "f:1:1", &HookRun{Guest: "web", Phase: b.Phase, Command: b.Command})
@@ -237,7 +241,7 @@ func TestVerifyRejects(t *testing.T) {
 		{"priority twice", func(p *Plan) { p.Add(OwnerHost, "f:1:1", &RuleAdd{From: "10.8.0.0/16", Table: 8, Priority: 1007}) },
 			`op 16 (rule.add): prio:1007 is also claimed by op 3 (rule.add, owner host)`},
 		{"route twice", func(p *Plan) { p.Add(OwnerHost, "f:1:1", &RouteAdd{Table: 7, To: "default", Dev: "eth1"}) },
-			`op 16 (route.add): route:7:default is also claimed by op 2`},
+			`op 16 (route.add): route:7:0.0.0.0/0 is also claimed by op 2`},
 		{"context of two guests", func(p *Plan) {
 			p.Add("guest.db", "f:1:1", &NsNew{Guest: "db", Context: 300, Kinds: []string{"mnt"}})
 		}, `op 16 (ns.new): context:300 is also claimed by op 8 (ns.new, owner guest.web)`},
