@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/vishvananda/netlink"
 
 	"vsc/ir"
 )
@@ -158,7 +161,7 @@ func run(p *ir.Plan, o Options, destroy bool) (res Result, err error) {
 			res.Removed++
 		}
 	}
-	if err := h.precheck(acts); err != nil {
+	if err := h.precheck(acts, lives); err != nil {
 		return res, err
 	}
 	out := o.Out
@@ -253,7 +256,7 @@ func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live) ([]*actio
 		case hd.same(op.Body, l.body):
 			// Already there: nothing to do. An identical object vsc did
 			// not make stays foreign (not recorded): destroy leaves it.
-		case recorded || l.marked:
+		case ours(hd, l, recorded):
 			old := &ir.Op{Owner: op.Owner, Origin: op.Origin, Body: l.body}
 			if recorded {
 				old.Owner, old.Origin = r.Owner, r.Origin
@@ -281,7 +284,7 @@ func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live) ([]*actio
 		case !exists:
 			// Gone already (removed by hand): forget it quietly.
 			rec.drop(k)
-		case hd.same(r.Body, l.body) || l.marked:
+		case ours(hd, l, true) && (hd.same(r.Body, l.body) || l.marked):
 			removes = append(removes, &action{verb: remove, key: k, old: &ir.Op{Owner: r.Owner, Origin: r.Origin, Body: l.body}, h: hd})
 		default:
 			// Changed by someone else since vsc made it: no longer ours.
@@ -289,6 +292,16 @@ func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live) ([]*actio
 		}
 	}
 	return append(removes, adds...), nil
+}
+
+// ours tells whether a live object is vsc's: one that carries vsc's mark,
+// or, for kinds without a mark, one vsc recorded. A recorded route that
+// lost vsc's protocol (an admin replaced it) is no longer vsc's.
+func ours(hd handler, l live, recorded bool) bool {
+	if _, ok := hd.(marker); ok {
+		return l.marked
+	}
+	return recorded
 }
 
 // observe reads the live objects of every kind the plan or the record
@@ -328,31 +341,87 @@ func (h *Host) observe(want []*ir.Op, rec *record) (map[string]live, error) {
 // precheck runs every action's precondition against the host as it will
 // be at that point, so that a run that cannot succeed stops before the
 // first change.
-func (h *Host) precheck(acts []*action) error {
+func (h *Host) precheck(acts []*action, lives map[string]live) error {
 	links, err := h.links()
 	if err != nil {
 		return err
 	}
-	w := &world{links: links}
+	w := &world{links: links, nets: map[int][]netip.Prefix{}}
+	addrs, err := h.nl.AddrList(nil, netlink.FAMILY_ALL)
+	if err != nil {
+		return fmt.Errorf("cannot list the addresses of %s: %w", h.where(), err)
+	}
+	for _, a := range addrs {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok {
+			ones, _ := a.Mask.Size()
+			w.addNet(mainTable, netip.PrefixFrom(ip.Unmap(), ones))
+		}
+	}
+	for _, l := range lives {
+		if r, ok := l.body.(*ir.RouteAdd); ok && r.Via == "" {
+			if p, ok := onLink(r); ok {
+				w.addNet(r.Table, p)
+			}
+		}
+	}
 	var errs []string
 	for _, a := range acts {
+		if a.verb != add {
+			w.forget(a.old.Body)
+		}
 		if a.verb == remove {
-			if l, ok := a.old.Body.(*ir.LinkAdd); ok {
-				delete(w.links, l.Name)
-			}
 			continue
 		}
 		if err := a.h.precheck(h, a.want.Body, w); err != nil {
 			errs = append(errs, fmt.Sprintf("cannot %s %s (%s): %v", verbText(a.verb), ir.BodyText(a.want.Body), a.want.Origin, err))
 		}
-		if l, ok := a.want.Body.(*ir.LinkAdd); ok {
-			w.links[l.Name] = true
-		}
+		w.learn(a.want.Body)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("nothing was changed:\n%s", strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// learn and forget follow what an action adds to or takes from the world
+// that later prechecks see.
+func (w *world) learn(b ir.Body) {
+	switch b := b.(type) {
+	case *ir.LinkAdd:
+		w.links[b.Name] = true
+	case *ir.AddrAdd:
+		if p, err := netip.ParsePrefix(b.Address); err == nil {
+			w.addNet(mainTable, p)
+		}
+	case *ir.RouteAdd:
+		if p, ok := onLink(b); ok && b.Via == "" {
+			w.addNet(b.Table, p)
+		}
+	}
+}
+
+func (w *world) forget(b ir.Body) {
+	switch b := b.(type) {
+	case *ir.LinkAdd:
+		delete(w.links, b.Name)
+	case *ir.AddrAdd:
+		if p, err := netip.ParsePrefix(b.Address); err == nil {
+			w.dropNet(mainTable, p)
+		}
+	case *ir.RouteAdd:
+		if p, ok := onLink(b); ok && b.Via == "" {
+			w.dropNet(b.Table, p)
+		}
+	}
+}
+
+// onLink is the network a dev-only route puts on-link.
+func onLink(r *ir.RouteAdd) (netip.Prefix, bool) {
+	if r.To == "default" {
+		return netip.MustParsePrefix("0.0.0.0/0"), true
+	}
+	p, err := netip.ParsePrefix(r.To)
+	return p, err == nil
 }
 
 func verbText(v verb) string {

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"fmt"
+	"net/netip"
 
 	"vsc/ir"
 )
@@ -35,10 +36,48 @@ type live struct {
 }
 
 // world is what prechecks know of the host as it will be when an action
-// runs: the links present then.
+// runs: the links present then, and the networks directly reachable.
 type world struct {
 	links map[string]bool
+	// nets are the networks on-link when the action runs, by routing
+	// table: those of the addresses on the host's links (their connected
+	// routes are in the main table) and of dev-only routes.
+	nets map[int][]netip.Prefix
 }
+
+// mainTable is the kernel's main routing table, where an address's
+// connected route goes.
+const mainTable = 254
+
+// reaches tells whether a gateway is on-link in a table (or in main,
+// where the kernel looks next).
+func (w *world) reaches(table int, gw netip.Addr) bool {
+	for _, t := range []int{table, mainTable} {
+		for _, p := range w.nets[t] {
+			if p.Contains(gw) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (w *world) addNet(table int, p netip.Prefix) { w.nets[table] = append(w.nets[table], p.Masked()) }
+
+func (w *world) dropNet(table int, p netip.Prefix) {
+	nets := w.nets[table]
+	for i, n := range nets {
+		if n == p.Masked() {
+			w.nets[table] = append(nets[:i:i], nets[i+1:]...)
+			return
+		}
+	}
+}
+
+// marker is implemented by the handlers of kinds whose live objects carry
+// vsc's mark (routes, rules, links): for them an object without the mark
+// is not vsc's, whatever the record says.
+type marker interface{ marks() }
 
 var handlers = map[ir.Kind]handler{}
 

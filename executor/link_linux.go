@@ -180,3 +180,5 @@ func listsModule(list, module string) bool {
 	}
 	return false
 }
+
+func (linkHandler) marks() {}

@@ -280,8 +280,25 @@ func (routeHandler) precheck(h *Host, b ir.Body, w *world) error {
 	if r.Dev != "" && !w.links[r.Dev] {
 		return fmt.Errorf("%s has no link %q", h.where(), r.Dev)
 	}
-	return nil
+	if r.Via == "" {
+		return nil
+	}
+	gw, err := netip.ParseAddr(r.Via)
+	if err != nil {
+		return err
+	}
+	if w.reaches(r.Table, gw) {
+		return nil
+	}
+	// Not on-link through an address or a dev-only route vsc knows of:
+	// ask the kernel, which also knows routes vsc did not make.
+	if rs, err := h.nl.RouteGet(gw.AsSlice()); err == nil && len(rs) > 0 && rs[0].Gw == nil {
+		return nil
+	}
+	return fmt.Errorf("gateway %s is not reachable: no address or dev-only route on %s puts it on a link. Add an address of its network (or a route to it with dev) first", r.Via, h.where())
 }
+
+func (routeHandler) marks() {}
 
 func (routeHandler) create(h *Host, b ir.Body) error {
 	r := b.(*ir.RouteAdd)
