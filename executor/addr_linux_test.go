@@ -168,3 +168,31 @@ func TestAddrRemovePrimaryKeepsSecondaries(t *testing.T) {
 		t.Fatalf("destroy took the foreign address (-want +got):\n%s", diff)
 	}
 }
+
+// Ensure adds one owner's objects (a guest's addresses, at its start) and
+// removes nothing, not even what the plan dropped.
+func TestEnsureOneOwner(t *testing.T) {
+	s := newSandbox(t)
+	old := testPlan(t, &ir.AddrAdd{Dev: "eth0", Address: "192.0.2.9/24", Label: "eth0:old"})
+	if _, err := Apply(old, s.options()); err != nil {
+		t.Fatal(err)
+	}
+	p := testPlan(t,
+		&ir.AddrAdd{Dev: "eth0", Address: "192.0.2.10/24", Label: "eth0:web"},
+		&ir.AddrAdd{Dev: "eth0", Address: "192.0.2.11/24", Label: "eth0:db"},
+	)
+	res, err := Ensure(p, ir.GuestOwner("web"), s.options())
+	if err != nil || counts(res) != (Result{Added: 1}) {
+		t.Fatalf("ensure: %+v %v", res, err)
+	}
+	want := []string{"eth0 192.0.2.10/24 eth0:web", "eth0 192.0.2.9/24 eth0:old"}
+	if diff := cmp.Diff(want, s.addrs()); diff != "" {
+		t.Fatalf("after ensure (-want +got):\n%s", diff)
+	}
+	// The record knows web's address: apply of the full plan adds db only
+	// (and removes old, which the plan dropped).
+	res, err = Apply(p, s.options())
+	if err != nil || counts(res) != (Result{Added: 1, Removed: 1}) {
+		t.Fatalf("apply after ensure: %+v %v", res, err)
+	}
+}

@@ -69,12 +69,26 @@ func (r Result) Summary() string {
 // missing, replaces what differs, and removes what vsc created earlier
 // that the plan no longer has. The plan must be verified.
 func Apply(p *ir.Plan, o Options) (Result, error) {
-	return run(p, o, false)
+	return run(p, o, mode{})
 }
 
 // Destroy removes everything vsc created on the plan's host.
 func Destroy(p *ir.Plan, o Options) (Result, error) {
-	return run(p, o, true)
+	return run(p, o, mode{destroy: true})
+}
+
+// Ensure adds (or replaces) the host-state objects of one owner of the
+// plan — a guest's addresses, when it starts — and removes nothing: what
+// else the host holds is vsc apply's business.
+func Ensure(p *ir.Plan, owner string, o Options) (Result, error) {
+	return run(p, o, mode{only: owner})
+}
+
+// mode says what a run is for: apply (the zero mode), destroy, or ensure
+// one owner's objects.
+type mode struct {
+	destroy bool
+	only    string
 }
 
 // verb is what an action does to one object.
@@ -111,7 +125,7 @@ func (s step) verb() string {
 	return "remove"
 }
 
-func run(p *ir.Plan, o Options, destroy bool) (res Result, err error) {
+func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	if err := ir.Verify(p); err != nil {
 		return res, fmt.Errorf("the plan fails verification:\n%w", err)
 	}
@@ -134,7 +148,14 @@ func run(p *ir.Plan, o Options, destroy bool) (res Result, err error) {
 		return res, err
 	}
 	var want []*ir.Op
-	if !destroy {
+	switch {
+	case m.only != "":
+		for _, op := range hostOps(p) {
+			if op.Owner == m.only {
+				want = append(want, op)
+			}
+		}
+	case !m.destroy:
 		want = hostOps(p)
 	}
 	lives, err := h.observe(hostOps(p), rec)
@@ -147,7 +168,7 @@ func run(p *ir.Plan, o Options, destroy bool) (res Result, err error) {
 			return res, fmt.Errorf("the host changed since this plan was reviewed: the objects it acts on on %s are not what they were (observed %s, now %s). Review a new plan with vsc apply --dry-run", h.where(), p.ObservedDigest, now)
 		}
 	}
-	acts, err := h.diff(want, rec, lives)
+	acts, err := h.diff(want, rec, lives, m.only == "")
 	if err != nil {
 		return res, err
 	}
@@ -178,9 +199,11 @@ func run(p *ir.Plan, o Options, destroy bool) (res Result, err error) {
 	} else if s := os.Getenv("VSC_FAIL_AT"); s != "" {
 		failAt, _ = strconv.Atoi(s)
 	}
-	rec.plan.Source, rec.plan.SourceDigest = p.Source, p.SourceDigest
-	if destroy {
+	switch {
+	case m.destroy:
 		rec.plan.Source, rec.plan.SourceDigest = "", ""
+	case m.only == "":
+		rec.plan.Source, rec.plan.SourceDigest = p.Source, p.SourceDigest
 	}
 	return res, h.execute(acts, rec, out, o.Progress, failAt)
 }
@@ -237,7 +260,9 @@ func observedDigest(lives map[string]live, rec *record) string {
 // record, and returns the actions that make the host match: removals
 // first (in reverse creation order, so that what depends on an object
 // goes before it), then additions and changes in plan order.
-func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live) ([]*action, error) {
+//
+// Without removals (Ensure), only the plan's objects are looked at.
+func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live, removals bool) ([]*action, error) {
 	var adds, removes []*action
 	wanted := map[string]bool{}
 	var conflicts []string
@@ -270,6 +295,9 @@ func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live) ([]*actio
 	}
 	if len(conflicts) > 0 {
 		return nil, errors.New(strings.Join(conflicts, "\n"))
+	}
+	if !removals {
+		return adds, nil
 	}
 	recorded := rec.ops()
 	for i := len(recorded) - 1; i >= 0; i-- {
