@@ -425,6 +425,8 @@ func (w *world) learn(b ir.Body) {
 		if p, ok := onLink(b); ok && b.Via == "" {
 			w.addNet(b.Table, p)
 		}
+	case *ir.Mount:
+		w.mounts = append(w.mounts, b)
 	}
 }
 
@@ -439,6 +441,13 @@ func (w *world) forget(b ir.Body) {
 	case *ir.RouteAdd:
 		if p, ok := onLink(b); ok && b.Via == "" {
 			w.dropNet(b.Table, p)
+		}
+	case *ir.Mount:
+		for i, m := range w.mounts {
+			if m.Target == b.Target {
+				w.mounts = append(w.mounts[:i:i], w.mounts[i+1:]...)
+				break
+			}
 		}
 	}
 }

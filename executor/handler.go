@@ -43,6 +43,10 @@ type world struct {
 	// table: those of the addresses on the host's links (their connected
 	// routes are in the main table) and of dev-only routes.
 	nets map[int][]netip.Prefix
+	// mounts are the mounts the run makes before the action: a project id
+	// or quota under one is judged by the filesystem it brings, not by the
+	// one it hides.
+	mounts []*ir.Mount
 }
 
 // mainTable is the kernel's main routing table, where an address's
