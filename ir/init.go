@@ -20,7 +20,15 @@ type InitExec struct {
 	Style   string   `ir:"style"`             // sysv plain fakeinit none
 	Command []string `ir:"command,omitempty"` // argv; empty exactly when Style is none
 	Nice    int      `ir:"nice,omitempty"`    // -20..19
+	// Reboot is what a reboot inside the guest does: "restart" (the
+	// default when empty) it, "halt" it, or "none" (the guest stops).
+	Reboot string `ir:"reboot,omitempty"`
+	// Autostart makes vsc apply start the guest when it is not running.
+	Autostart bool `ir:"autostart,omitempty"`
 }
+
+// rebootActions are the values of InitExec.Reboot.
+var rebootActions = []string{"restart", "halt", "none"}
 
 func (*InitExec) Kind() Kind { return KindInitExec }
 
@@ -37,4 +45,7 @@ func (b *InitExec) check(c *checker) {
 		c.fail("command", "style %s needs a command, its program first", b.Style)
 	}
 	c.intRange("nice", int64(b.Nice), -20, 19)
+	if b.Reboot != "" {
+		c.oneOf("reboot", b.Reboot, rebootActions)
+	}
 }
