@@ -31,3 +31,5 @@ fuzz:
 	$(GO) test ./ir -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./stdlib -run '^$$' -fuzz FuzzParseSize -fuzztime $(FUZZTIME)
 	$(GO) test ./stdlib -run '^$$' -fuzz FuzzCidr -fuzztime $(FUZZTIME)
+	$(GO) test ./executor -run '^$$' -fuzz FuzzMountinfo -fuzztime $(FUZZTIME)
+	$(GO) test ./executor/build -run '^$$' -fuzz FuzzTemplate -fuzztime $(FUZZTIME) -fuzzminimizetime 5s

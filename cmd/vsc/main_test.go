@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"vsc/executor/build"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of testscript scripts (cmp's second file)")
@@ -38,6 +40,18 @@ func TestScripts(t *testing.T) {
 				return sandbox(e)
 			}
 			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// busybox-tar FILE writes the busybox guest template.
+			"busybox-tar": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: busybox-tar FILE")
+				}
+				f, err := os.Create(ts.MkAbs(args[0]))
+				ts.Check(err)
+				ts.Check(build.BusyboxTemplate(f))
+				ts.Check(f.Close())
+			},
 		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "root" {
