@@ -77,3 +77,14 @@ func capabilityNames() []string {
 	}
 	return out
 }
+
+// CapabilityNames lists Linux's capabilities without CAP_, in number
+// order (CHOWN is 0), for editors to offer.
+func CapabilityNames() []string { return capabilityNames() }
+
+// Dangerous says what adding a capability lets a guest do to the host,
+// "" for a capability capability-dangerous does not warn about.
+func Dangerous(capability string) string {
+	c, _, _ := Capability(capability)
+	return dangerousCapabilities[c]
+}

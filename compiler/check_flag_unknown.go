@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -68,3 +69,7 @@ Fix the spelling (in lower case), or remove the name.
 		})
 	},
 }
+
+// ContextFlags lists the context flags flag-unknown accepts, for editors
+// to offer.
+func ContextFlags() []string { return slices.Clone(contextFlags) }

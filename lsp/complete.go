@@ -230,7 +230,7 @@ func (c *completer) valuesFor(b *block, path []string, a *attr, st valueState) (
 				continue
 			}
 			v := value{label: cp, detail: fmt.Sprintf("CAP_%s (%d)", cp, i)}
-			if dangerousCapabilities[cp] && strings.HasSuffix(key, ".add") {
+			if dangerous(cp) && strings.HasSuffix(key, ".add") {
 				v.detail += " — dangerous"
 			}
 			out = append(out, v)

@@ -152,7 +152,7 @@ func valueHover(path []string, name, value string) string {
 	case strings.HasSuffix(key, "/capabilities.add") || strings.HasSuffix(key, "/capabilities.drop"):
 		if canon, n, ok := compiler.Capability(value); ok {
 			doc := fmt.Sprintf("**CAP_%s** — Linux capability number %d.", canon, n)
-			if dangerousCapabilities[canon] {
+			if dangerous(canon) {
 				doc += "\n\nAdding it lets a guest reach into the host (`capability-dangerous`)."
 			}
 			return doc
