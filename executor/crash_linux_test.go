@@ -91,7 +91,18 @@ func TestCrashThenConverge(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+			// Wait until the run has announced its changes (the journal is
+			// written just before the first one), then let it go on for a
+			// random while: the kill lands among its changes whatever the
+			// machine's load.
+			journal := filepath.Join(s.stateDir, "test", journalFile)
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+				if st, err := os.Stat(journal); err == nil && st.Size() > 0 {
+					break
+				}
+				time.Sleep(200 * time.Microsecond)
+			}
+			time.Sleep(time.Duration(rng.IntN(8000)) * time.Microsecond)
 			cmd.Process.Signal(syscall.SIGKILL)
 			cmd.Wait()
 			if st, err := os.Stat(filepath.Join(s.stateDir, "test", journalFile)); err == nil && st.Size() > 0 {
