@@ -352,7 +352,7 @@ func netlinkRoute(h *Host, r *ir.RouteAdd) (*netlink.Route, error) {
 		rt.Gw = via.Unmap().AsSlice()
 	}
 	if r.Dev != "" {
-		link, err := h.nl.LinkByName(r.Dev)
+		link, err := h.link(r.Dev)
 		if err != nil {
 			return nil, fmt.Errorf("link %q: %w", r.Dev, err)
 		}

@@ -222,12 +222,11 @@ func (j *journal) intents(steps []step) error {
 			return err
 		}
 		j.seq++
-		line, err := json.Marshal(journalEntry{Seq: j.seq, Verb: s.verb(), Op: data})
-		if err != nil {
-			return err
-		}
-		j.w.Write(line)
-		j.w.WriteByte('\n')
+		// The line is journalEntry's JSON, written by hand: the op is JSON
+		// already, and encoding/json would re-validate it.
+		fmt.Fprintf(j.w, `{"seq":%d,"verb":%q,"op":`, j.seq, s.verb())
+		j.w.Write(data)
+		j.w.WriteString("}\n")
 	}
 	// The lines must reach the kernel's page cache before the changes do.
 	return j.w.Flush()

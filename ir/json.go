@@ -173,8 +173,27 @@ func (o *jsonObject) end() {
 // hook's `a > b` stays readable in a saved plan. Invalid UTF-8 is
 // replaced by U+FFFD, as encoding/json does; Verify rejects it first.
 func writeJSONString(b *bytes.Buffer, s string) {
+	if plainJSON(s) {
+		// The common case, names and addresses: no escaping needed, and
+		// no encoder to make (plans reach thousands of ops).
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
 	enc.Encode(s)           // cannot fail for a string
 	b.Truncate(b.Len() - 1) // Encode's newline
+}
+
+// plainJSON tells a string that JSON writes as it is between quotes:
+// printable ASCII without a quote or backslash.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
