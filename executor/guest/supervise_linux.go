@@ -1,0 +1,545 @@
+package guest
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"vsc/executor"
+	"vsc/ir"
+)
+
+// spec is what Start hands the supervisor, on its stdin.
+type spec struct {
+	Name         string   `json:"name"`
+	StateDir     string   `json:"state_dir"`
+	NetNS        string   `json:"netns,omitempty"`
+	CgroupParent string   `json:"cgroup_parent"`
+	Reboot       string   `json:"reboot"`
+	Plan         *ir.Plan `json:"plan"`
+}
+
+// startReport is the supervisor's one message to Start, on its fd 3.
+type startReport struct {
+	Init  int    `json:"init,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+type supervisor struct {
+	sp       spec
+	dir      string
+	seq      *sequence
+	log      io.Writer
+	rec      *Record
+	child    *initChild
+	restarts int
+
+	mu       sync.Mutex // guards rec.Init and stopping against onSignals
+	stopping bool       // told to stop by a signal: no restart
+}
+
+func superviseMain() int {
+	// fd 3 reports to Start; nothing the supervisor runs may keep it open.
+	unix.CloseOnExec(3)
+	report := os.NewFile(3, "report")
+	fail := func(err error) int {
+		fmt.Fprintf(os.Stderr, "vsc supervisor: %v\n", err)
+		json.NewEncoder(report).Encode(startReport{Error: err.Error()})
+		return 1
+	}
+	// Signals that come before the guest runs wait until it does.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	var sp spec
+	if err := json.NewDecoder(os.Stdin).Decode(&sp); err != nil {
+		return fail(fmt.Errorf("cannot read what to start: %w", err))
+	}
+	if null, err := os.Open(os.DevNull); err == nil {
+		unix.Dup2(int(null.Fd()), 0)
+		null.Close()
+	}
+	seq, err := parse(sp.Plan)
+	if err != nil {
+		return fail(err)
+	}
+	seq.withState(sp.StateDir, sp.Plan.Host)
+	s := &supervisor{sp: sp, dir: Dir(sp.StateDir, sp.Plan.Host, sp.Name), seq: seq, log: os.Stdout}
+	s.logf("starting guest %s (supervisor %d)", sp.Name, os.Getpid())
+	start := time.Now()
+	if err := s.start(); err != nil {
+		s.logf("start failed: %v", err)
+		return fail(err)
+	}
+	s.logf("guest %s started in %s, init %d", sp.Name, time.Since(start).Round(time.Microsecond), s.rec.Init.PID)
+	json.NewEncoder(report).Encode(startReport{Init: s.rec.Init.PID})
+	report.Close()
+	s.onSignals(sigs)
+	return s.supervise()
+}
+
+// onSignals makes TERM or INT sent to the supervisor (a host shutting
+// down) end the guest as a stop does, without its stop hooks: its init
+// gets TERM, and KILL if it still runs after DefaultTimeout. The guest
+// then ends as if by itself: torn down, post_stop hooks run.
+func (s *supervisor) onSignals(sigs chan os.Signal) {
+	go func() {
+		for sig := range sigs {
+			s.mu.Lock()
+			init := s.rec.Init
+			s.stopping = true
+			s.mu.Unlock()
+			s.logf("got %s: stopping the guest", sig)
+			go terminate(init, DefaultTimeout)
+		}
+	}()
+}
+
+func (s *supervisor) logf(format string, a ...any) {
+	fmt.Fprintf(s.log, "%s %s\n", time.Now().Format("2006-01-02 15:04:05.000"), fmt.Sprintf(format, a...))
+}
+
+// supervise waits for the guest's init to end, tears the guest down, and
+// starts it again when it rebooted itself and its reboot action says so.
+func (s *supervisor) supervise() int {
+	for {
+		<-s.child.done
+		ws, _ := s.child.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		// reboot(2) in a PID namespace ends its init as if by SIGHUP
+		// (restart) or SIGINT (halt, power off).
+		reboot := ws.Signaled() && ws.Signal() == syscall.SIGHUP
+		s.logf("init %d ended: %s", s.rec.Init.PID, s.child.cmd.ProcessState)
+		unlock, stopping := s.stopOrLock()
+		t0 := time.Now()
+		terr := s.teardown()
+		s.logf("teardown took %s", time.Since(t0).Round(time.Microsecond))
+		if terr != nil {
+			s.logf("teardown: %v", terr)
+		}
+		if stopping {
+			// vsc stop runs the stop hooks and checks what is left.
+			s.logf("stopped")
+			return exitCode(terr)
+		}
+		// The guest ended by itself: what vsc stop would do after it.
+		if err := runHooks(s.seq, "post_stop", s.log); err != nil {
+			s.logf("%v", err)
+		}
+		s.mu.Lock()
+		signaled := s.stopping
+		s.mu.Unlock()
+		if terr == nil && reboot && s.sp.Reboot == "restart" && !signaled {
+			s.restarts++
+			s.logf("the guest rebooted: starting it again (restart %d)", s.restarts)
+			err := s.start()
+			unlock()
+			if err != nil {
+				s.logf("restart failed: %v", err)
+				return 1
+			}
+			s.logf("guest %s started again, init %d", s.sp.Name, s.rec.Init.PID)
+			continue
+		}
+		unlock()
+		s.logf("the guest ended (reboot action %q)", s.sp.Reboot)
+		return exitCode(terr)
+	}
+}
+
+func exitCode(err error) int {
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// stopOrLock tells a guest that vsc stop is stopping (its mark is there)
+// from one that ended by itself, and then takes the guest's lock, so
+// that no start or stop runs while the supervisor tears down and starts
+// again. A stop holds the lock while it waits for the supervisor.
+func (s *supervisor) stopOrLock() (unlock func(), stopping bool) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(s.dir, stoppingMark)); err == nil {
+			return func() {}, true
+		}
+		if unlock, ok := tryLock(s.dir); ok {
+			return unlock, false
+		}
+		if time.Now().After(deadline) {
+			s.logf("the guest's lock is held and no stop is under way: going on without it")
+			return func() {}, false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// start runs the start sequence from the guest's plan, op by op in plan
+// order. When a step fails, the steps done are undone.
+func (s *supervisor) start() (err error) {
+	seq := s.seq
+	self, err := procOf(os.Getpid())
+	if err != nil {
+		return err
+	}
+	rec := &Record{Name: s.sp.Name, Host: s.sp.Plan.Host, Phase: phaseStarting, Plan: s.sp.Plan,
+		Reboot: s.sp.Reboot, NetNS: s.sp.NetNS, Supervisor: self, Root: seq.init.Root,
+		Pivoted: seq.ns.Cleanup, Started: time.Now().UTC(), Restarts: s.restarts}
+	s.mu.Lock()
+	s.rec = rec
+	s.mu.Unlock()
+	defer func() {
+		if err != nil {
+			if terr := s.teardown(); terr != nil {
+				err = fmt.Errorf("%w\nUndoing the start failed too: %v", err, terr)
+			}
+		}
+	}()
+	if st, err := os.Stat(seq.init.Root); err != nil || !st.IsDir() {
+		return fmt.Errorf("the guest's root %s is not a folder: build the guest first (vsc build %s)", seq.init.Root, s.sp.Name)
+	}
+	x := &initExec{Pivot: seq.ns.Cleanup, Time: seq.hasKind("time"), Limits: seq.limits(), Command: seq.init.Command}
+	if seq.uts != nil {
+		x.Nodename, x.Domainname = seq.uts.Nodename, seq.uts.Domainname
+	}
+	ensured := false
+	for _, op := range s.sp.Plan.Ops {
+		var err error
+		t0 := time.Now()
+		switch b := op.Body.(type) {
+		case *ir.NsNew:
+			err = s.clone(b)
+		case *ir.HookRun:
+			if startPhases[b.Phase] {
+				s.logf("hook %s: %s", b.Phase, b.Command)
+				err = runHook(op, seq, s.log)
+			}
+		case *ir.GuestMount:
+			err = s.child.do(request{Op: "mount", Root: seq.init.Root, Mount: b})
+		case *ir.CgroupSet:
+			err = s.cgroup(b)
+		case *ir.InitExec:
+			err = s.exec(x)
+		case *ir.GuestBuild, *ir.RlimitSet, *ir.UTSSet, *ir.CapsDrop:
+			// The build is vsc build's; the others are in x.
+		default:
+			// Host state of the guest (its addresses; its project id and
+			// quota): ensured all at once, at the first of them.
+			if k, ok := ir.Lookup(op.Body.Kind()); ok && k.HostState && !ensured {
+				ensured = true
+				_, err = executor.Ensure(s.sp.Plan, op.Owner, executor.Options{StateDir: s.sp.StateDir, NetNS: s.sp.NetNS, Out: s.log})
+			}
+		}
+		if d := time.Since(t0); d > time.Millisecond {
+			s.logf("%s took %s", op.Body.Kind(), d.Round(time.Microsecond))
+		}
+		if err != nil {
+			if _, ok := op.Body.(*ir.HookRun); ok {
+				return err
+			}
+			return fmt.Errorf("%s (%s): %w", op.Body.Kind(), op.Origin, err)
+		}
+	}
+	if s.child == nil || s.rec.Init.PID == 0 {
+		return errors.New("the plan started no init")
+	}
+	select {
+	case <-s.child.done:
+		return fmt.Errorf("the guest's init ended during the start: %s (see the guest's log)", s.child.cmd.ProcessState)
+	default:
+	}
+	s.rec.Phase = phaseRunning
+	return s.rec.save(s.dir)
+}
+
+// initChild is the guest's init while the supervisor drives it.
+type initChild struct {
+	cmd      *exec.Cmd
+	requests *os.File
+	replies  *json.Decoder
+	done     chan struct{} // closed when it has exited (cmd.ProcessState set)
+}
+
+// clone starts the guest's init in new namespaces, as pid 1 of its PID
+// namespace, records it, and has it prepare its mount namespace.
+func (s *supervisor) clone(ns *ir.NsNew) error {
+	if s.child != nil {
+		return errors.New("a second ns.new")
+	}
+	var flags uintptr
+	for _, k := range ns.Kinds {
+		switch k {
+		case "mnt":
+			flags |= unix.CLONE_NEWNS
+		case "uts":
+			flags |= unix.CLONE_NEWUTS
+		case "ipc":
+			flags |= unix.CLONE_NEWIPC
+		case "pid":
+			flags |= unix.CLONE_NEWPID
+		case "net":
+			flags |= unix.CLONE_NEWNET
+		}
+	}
+	if flags&unix.CLONE_NEWNS == 0 || flags&unix.CLONE_NEWPID == 0 {
+		return fmt.Errorf("kinds %s: a guest needs at least its own mnt and pid namespaces", strings.Join(ns.Kinds, ","))
+	}
+	reqR, reqW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		reqR.Close()
+		reqW.Close()
+		return err
+	}
+	cmd := reexec("init", s.sp.Name)
+	cmd.ExtraFiles = []*os.File{reqR, repW}
+	cmd.Stdout, cmd.Stderr = s.log, s.log
+	// Pdeathsig: a guest does not outlive its supervisor, whose record
+	// the next start or stop then undoes.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setsid: true, Pdeathsig: syscall.SIGKILL}
+	err = cmd.Start()
+	reqR.Close()
+	repW.Close()
+	if err != nil {
+		reqW.Close()
+		repR.Close()
+		return fmt.Errorf("cannot clone the guest's init: %w", err)
+	}
+	c := &initChild{cmd: cmd, requests: reqW, replies: json.NewDecoder(bufio.NewReader(repR)), done: make(chan struct{})}
+	go func() {
+		cmd.Wait()
+		repR.Close()
+		close(c.done)
+	}()
+	s.child = c
+	p, err := procOf(cmd.Process.Pid)
+	if err != nil {
+		return fmt.Errorf("the guest's init ended at once: %w", err)
+	}
+	s.mu.Lock()
+	s.rec.Init = p
+	s.mu.Unlock()
+	if err := s.rec.save(s.dir); err != nil {
+		return err
+	}
+	return c.do(request{Op: "prepare", Root: s.seq.init.Root})
+}
+
+// do sends the init a request and waits for its reply.
+func (c *initChild) do(r request) error {
+	if c == nil {
+		return errors.New("no ns.new before it")
+	}
+	if err := json.NewEncoder(c.requests).Encode(r); err != nil {
+		return c.gone(err)
+	}
+	var rep reply
+	if err := c.replies.Decode(&rep); err != nil {
+		return c.gone(err)
+	}
+	if rep.Err != "" {
+		return errors.New(rep.Err)
+	}
+	return nil
+}
+
+// gone explains a lost init.
+func (c *initChild) gone(err error) error {
+	select {
+	case <-c.done:
+		return fmt.Errorf("the guest's init ended: %s (see the guest's log)", c.cmd.ProcessState)
+	case <-time.After(time.Second):
+		return fmt.Errorf("lost the guest's init: %w", err)
+	}
+}
+
+// exec has the init execute the guest's program, then keeps its
+// namespaces under the state folder.
+func (s *supervisor) exec(x *initExec) error {
+	c := s.child
+	if c == nil {
+		return errors.New("no ns.new before it")
+	}
+	if err := json.NewEncoder(c.requests).Encode(request{Op: "exec", Root: s.seq.init.Root, Exec: x}); err != nil {
+		return c.gone(err)
+	}
+	var rep reply
+	if err := c.replies.Decode(&rep); err != nil {
+		return c.gone(err)
+	}
+	if rep.Err != "" {
+		return errors.New(rep.Err)
+	}
+	// Executed: the reply pipe closes with it, or says why it failed.
+	if err := c.replies.Decode(&rep); err == nil {
+		return errors.New(rep.Err)
+	} else if !errors.Is(err, io.EOF) {
+		return c.gone(err)
+	}
+	c.requests.Close()
+	endedAtOnce := func(err error) error {
+		select {
+		case <-c.done:
+			return fmt.Errorf("the guest's init %s ended at once: %s (see the guest's log)", strings.Join(x.Command, " "), c.cmd.ProcessState)
+		case <-time.After(100 * time.Millisecond):
+			return err
+		}
+	}
+	pid := s.rec.Init.PID
+	if x.Time {
+		// Before Linux 5.19 an executed program stays in its parent's
+		// time namespace.
+		now, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/time", pid))
+		next, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/time_for_children", pid))
+		if now != next {
+			return endedAtOnce(errors.New("this kernel does not move an executed program into a new time namespace (flag virt_uptime needs Linux 5.19 or later)"))
+		}
+	}
+	if err := s.bindNamespaces(pid); err != nil {
+		return endedAtOnce(err)
+	}
+	return nil
+}
+
+// bindNamespaces keeps the init's namespaces as files under ns/, so that
+// vsc exec can join them: the folder is first made a private mount of
+// its own (as ip netns does with /run/netns), which a mount namespace
+// file can be bound in.
+func (s *supervisor) bindNamespaces(pid int) error {
+	dir := filepath.Join(s.dir, nsDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	s.rec.NSDir = dir
+	if err := s.rec.save(s.dir); err != nil {
+		return err
+	}
+	if err := unix.Mount(dir, dir, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("cannot bind %s on itself: %w", dir, err)
+	}
+	if err := unix.Mount("", dir, "", unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("cannot make %s private: %w", dir, err)
+	}
+	for _, kind := range s.seq.ns.Kinds {
+		if !slices.Contains(nsKinds, kind) {
+			continue
+		}
+		f := filepath.Join(dir, kind)
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			return err
+		}
+		src := fmt.Sprintf("/proc/%d/ns/%s", pid, kind)
+		if err := unix.Mount(src, f, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("cannot bind %s to %s: %w", src, f, err)
+		}
+		s.rec.NS = append(s.rec.NS, kind)
+	}
+	return s.rec.save(s.dir)
+}
+
+// nsKinds are the namespaces a guest may have, as /proc/PID/ns names
+// them.
+var nsKinds = []string{"mnt", "uts", "ipc", "pid", "net", "time"}
+
+// cgroup makes the guest's cgroups, writes its limits and moves the
+// init into them.
+func (s *supervisor) cgroup(cg *ir.CgroupSet) error {
+	if s.child == nil {
+		return errors.New("no ns.new before it")
+	}
+	v2, hs, err := hierarchies()
+	if err != nil {
+		return err
+	}
+	s.rec.Cgroups = cgroupDirs(hs, s.sp.CgroupParent, s.sp.Name)
+	if err := s.rec.save(s.dir); err != nil {
+		return err
+	}
+	if err := makeCgroups(v2, hs, s.rec.Cgroups, cg); err != nil {
+		return err
+	}
+	return joinCgroups(s.rec.Cgroups, s.rec.Init.PID)
+}
+
+// teardown kills the init (and with it its PID namespace), then undoes
+// what the record says was done.
+func (s *supervisor) teardown() error {
+	if c := s.child; c != nil {
+		c.requests.Close()
+		select {
+		case <-c.done:
+		default:
+			c.cmd.Process.Kill()
+			<-c.done
+		}
+		s.child = nil
+	}
+	if s.rec == nil {
+		return nil
+	}
+	return undo(s.rec, s.dir)
+}
+
+// undo tears down what a record says was started, in the reverse order
+// of the start: the guest's processes (killing its init ends every
+// process of its PID namespace), the namespace files (the last
+// references to the guest's mount namespace, whose mounts go with it),
+// the cgroups (after whatever else joined them), and the record last, so
+// that an undo that fails can be done again from it.
+func undo(r *Record, dir string) error {
+	var errs []error
+	if r.Init.Alive() {
+		syscall.Kill(r.Init.PID, syscall.SIGKILL)
+		if !waitExit(r.Init, 10*time.Second) {
+			errs = append(errs, fmt.Errorf("the guest's init %d survives SIGKILL", r.Init.PID))
+		}
+	}
+	ns := filepath.Join(dir, nsDir)
+	if err := unmountAll(ns); err != nil {
+		errs = append(errs, err)
+	} else if err := os.RemoveAll(ns); err != nil {
+		errs = append(errs, err)
+	}
+	if err := removeCgroups(r.Cgroups, 10*time.Second); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if err := os.Remove(filepath.Join(dir, recordFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// unmountAll detaches every mount at or below dir, deepest first.
+func unmountAll(dir string) error {
+	mps, err := mountsUnder(dir)
+	if err != nil {
+		return err
+	}
+	for i := len(mps) - 1; i >= 0; i-- {
+		if err := unix.Unmount(mps[i], unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("cannot unmount %s: %w", mps[i], err)
+		}
+	}
+	if left, _ := mountsUnder(dir); len(left) > 0 {
+		return fmt.Errorf("still mounted: %s", strings.Join(left, ", "))
+	}
+	return nil
+}

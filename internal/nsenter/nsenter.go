@@ -1,0 +1,43 @@
+//go:build cgo
+
+// Package nsenter joins a running guest's namespaces before the Go
+// runtime starts, the way runc's nsexec does: Go cannot setns into a
+// mount namespace (nor a time namespace) once it has started threads, and
+// it starts them before main.
+//
+// Importing the package (blank) links a C constructor into the program.
+// The constructor does nothing unless the environment variable EnvDir
+// names a folder of namespace files (vsc's <state-dir>/<host>/guests/NAME/ns).
+// Then, still single-threaded, it:
+//
+//  1. writes 0 to each cgroup.procs file listed (newline-separated) in
+//     EnvCgroups, which moves the process into the guest's cgroups while
+//     the host's /sys/fs/cgroup is still reachable;
+//  2. opens every namespace file of the folder that exists (ipc, uts, net,
+//     time, pid, mnt) and setns(2)es into each, mnt last: joining a mount
+//     namespace sets the root and the working folder to that namespace's
+//     root, and after it no host path is reachable;
+//  3. forks: the child returns from the constructor and the Go runtime
+//     starts in it, in the guest's PID namespace (setns into a PID
+//     namespace applies to children only, and a process whose children go
+//     to another PID namespace cannot make threads). The parent stays
+//     outside, forwards signals to the child, and exits with the child's
+//     status (128+N when the child was killed by signal N).
+//
+// A failure in the constructor prints "vsc: cannot enter the guest: …" and
+// exits with status 125, before any Go code runs. The Go code that
+// continues in the child must unset EnvDir and EnvCgroups before it runs
+// anything else, or the constructor would run again in that program.
+package nsenter
+
+/*
+#cgo CFLAGS: -Wall -O2
+extern void vsc_nsenter(void);
+
+void __attribute__((constructor)) vsc_nsenter_init(void) { vsc_nsenter(); }
+*/
+import "C"
+
+// Enabled reports whether the constructor is linked in: false when vsc
+// was built without cgo, and then guests cannot be entered.
+const Enabled = true
