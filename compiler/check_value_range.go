@@ -90,17 +90,17 @@ Bring the value into its range; the detail gives the range.
 					fmt.Sprintf("The disk_limit of %s sets neither space_total nor inodes_total, so it limits nothing. Set one of them or both, or remove the block.", owner(g)))
 			}
 			if g.Rlimits != nil {
-				for _, l := range g.Rlimits.Limits() {
+				for l := range g.Rlimits.All() {
 					if l.V.Soft > l.V.Hard {
-						report(l.V.SoftRange, "rlimit "+l.Name, "Soft limit above hard limit",
+						report(l.SoftRange(), "rlimit "+l.Name, "Soft limit above hard limit",
 							fmt.Sprintf("The rlimits.%s of %s has soft limit %s above its hard limit %s (at %s), which setrlimit refuses. Lower the soft limit or raise the hard one.",
-								l.Name, owner(g), limitText(l.V.Soft), limitText(l.V.Hard), Site(l.V.HardRange)),
-							l.V.HardRange)
+								l.Name, owner(g), limitText(l.V.Soft), limitText(l.V.Hard), Site(l.HardRange())),
+							l.HardRange())
 					}
 					// nproc and rss are the guest's whole pids.max and
 					// memory.max: 0 would let it run nothing at all.
 					if (l.Name == "nproc" || l.Name == "rss") && l.V.Hard == 0 {
-						report(l.V.HardRange, "rlimit0 "+l.Name, "Limit of zero",
+						report(l.HardRange(), "rlimit0 "+l.Name, "Limit of zero",
 							fmt.Sprintf("The rlimits.%s of %s is 0, which would leave the whole guest no %s at all. Give a number above 0, or \"unlimited\".",
 								l.Name, owner(g), map[string]string{"nproc": "process", "rss": "memory"}[l.Name]))
 					}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,10 +48,17 @@ type lowering struct {
 	// what uses them can depend on them.
 	links  map[string]int
 	mounts map[string]int
+	// The last origin made and its range: a guest's successive ops often
+	// come from the same place (its label), and share the string.
+	lastRange hcl.Range
+	lastSite  string
 }
 
 func (l *lowering) add(owner string, r hcl.Range, body ir.Body, after ...int) int {
-	return l.plan.Add(owner, Site(r), body, after...).ID
+	if l.lastSite == "" || r.Filename != l.lastRange.Filename || r.Start.Line != l.lastRange.Start.Line || r.Start.Column != l.lastRange.Start.Column {
+		l.lastRange, l.lastSite = r, Site(r)
+	}
+	return l.plan.Add(owner, l.lastSite, body, after...).ID
 }
 
 // host lowers the host's own objects: VLAN links and their addresses,
@@ -239,6 +247,10 @@ var defaultDrop = []string{
 	"WAKE_ALARM",
 }
 
+// defaultDropSorted is defaultDrop sorted and without repeats: the drop
+// list of a guest without a capabilities block.
+var defaultDropSorted = slices.Compact(slices.Sorted(slices.Values(defaultDrop)))
+
 // guest lowers one guest: its build and disk limit, then its start
 // sequence in the order of util-vserver (domain.md), each op after the
 // one before, so the executor can run and undo them in order.
@@ -346,7 +358,7 @@ func (l *lowering) guest(g *lang.Guest) {
 		if r.RSS.Set && r.RSS.V.Hard != lang.Unlimited {
 			cg.MemoryMax = int64(r.RSS.V.Hard)
 		}
-		for _, rl := range r.Limits() {
+		for rl := range r.All() {
 			if rl.Name != "nproc" && rl.Name != "rss" {
 				rlimits = append(rlimits, &ir.RlimitSet{Guest: name, Resource: rl.Name, Soft: rl.V.Soft, Hard: rl.V.Hard})
 				rlRanges = append(rlRanges, rl.Range)
@@ -372,12 +384,13 @@ func (l *lowering) guest(g *lang.Guest) {
 	step(utsRange, uts)
 
 	capsRange := g.Label.Range
-	drop := map[string]bool{}
-	for _, c := range defaultDrop {
-		drop[c] = true
-	}
+	var dropList []string
 	if c := g.Capabilities; c != nil {
 		capsRange = c.DeclRange
+		drop := map[string]bool{}
+		for _, c := range defaultDrop {
+			drop[c] = true
+		}
 		for _, d := range c.Drop.V {
 			c, _, _ := Capability(d.V)
 			drop[c] = true
@@ -386,15 +399,20 @@ func (l *lowering) guest(g *lang.Guest) {
 			c, _, _ := Capability(a.V)
 			delete(drop, c)
 		}
+		dropList = make([]string, 0, len(drop))
+		for c := range drop {
+			dropList = append(dropList, c)
+		}
+		sort.Strings(dropList)
+	} else {
+		dropList = slices.Clone(defaultDropSorted)
 	}
-	dropList := make([]string, 0, len(drop))
-	for c := range drop {
-		dropList = append(dropList, c)
-	}
-	sort.Strings(dropList)
 	step(capsRange, &ir.CapsDrop{Guest: name, Drop: dropList})
 
-	ie := &ir.InitExec{Guest: name, Root: root, Style: "sysv", Nice: int(g.Nice.V)}
+	ie := &ir.InitExec{Guest: name, Root: root, Style: "sysv", Nice: int(g.Nice.V), Autostart: g.Autostart.V}
+	if g.Reboot != nil && g.Reboot.Action.Set {
+		ie.Reboot = g.Reboot.Action.V
+	}
 	initRange := g.Label.Range
 	runlevel := int64(3)
 	if in := g.Init; in != nil {

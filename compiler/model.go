@@ -182,7 +182,7 @@ func (m *Model) DiskLimitDir(g *lang.Guest) (string, hcl.Range) {
 // Site names a place in the configuration for a message, as diagnostics
 // and plan origins do: "file:line:col".
 func Site(r hcl.Range) string {
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+	return r.Filename + ":" + strconv.Itoa(r.Start.Line) + ":" + strconv.Itoa(r.Start.Column)
 }
 
 // MaxLinkName is the longest link name or address label the kernel takes:

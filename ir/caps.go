@@ -1,9 +1,6 @@
 package ir
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // KindCapsDrop drops capabilities from a guest's bounding set.
 const KindCapsDrop Kind = "caps.drop"
@@ -20,12 +17,24 @@ type CapsDrop struct {
 
 func (*CapsDrop) Kind() Kind { return KindCapsDrop }
 
-var capName = regexp.MustCompile(`^[A-Z_]+$`)
+// isCapName reports whether name matches ^[A-Z_]+$: upper-case letters
+// and underscores.
+func isCapName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; (c < 'A' || c > 'Z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 func (b *CapsDrop) check(c *checker) {
 	c.list("drop", b.Drop, func(name string) {
 		switch {
-		case !capName.MatchString(name):
+		case !isCapName(name):
 			c.fail("drop", "%q is not a capability name like SYS_ADMIN (upper case, without CAP_)", name)
 		case strings.HasPrefix(name, "CAP_"):
 			c.fail("drop", "%q: write it without the CAP_ prefix", name)

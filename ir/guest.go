@@ -57,7 +57,7 @@ func (b *GuestBuild) check(c *checker) {
 // target inside the guest's root, as util-vserver did for the guest's
 // fstab entries.
 //
-//	nsenter --mount=/run/vsc/x/ns/mnt mount -t proc proc /var/lib/vservers/x/proc
+//	nsenter --mount=/var/lib/vsc/HOST/guests/x/ns/mnt mount -t proc proc /var/lib/vservers/x/proc
 type GuestMount struct {
 	Guest   string   `ir:"guest"`
 	Source  string   `ir:"source"`

@@ -10,7 +10,7 @@ var nsKinds = []string{"mnt", "uts", "ipc", "pid", "net", "time"}
 
 // NsNew creates the guest's namespaces, the mainline replacement for a
 // new security context, and keeps them by bind-mounting /proc/PID/ns/*
-// under /run/vsc/NAME/ so that later steps and `vsc enter` can setns.
+// under the state dir (STATE/HOST/guests/NAME/ns/) so that later steps and `vsc enter` can setns.
 // With Cleanup, host mounts are unmounted from the new mount namespace
 // (util-vserver's namespace-cleanup).
 //

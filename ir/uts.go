@@ -9,7 +9,7 @@ const utsNameMax = 64
 
 // UTSSet names the guest inside its UTS namespace.
 //
-//	nsenter --uts=/run/vsc/x/ns/uts sh -c 'hostname web; domainname example.org'
+//	nsenter --uts=/var/lib/vsc/HOST/guests/x/ns/uts sh -c 'hostname web; domainname example.org'
 type UTSSet struct {
 	Guest      string `ir:"guest"`
 	Nodename   string `ir:"nodename"`             // ≤ 64 bytes

@@ -26,7 +26,7 @@ func Verify(p *Plan) error {
 	if p == nil {
 		return errors.New("plan: no plan")
 	}
-	c := &checker{prefix: "plan"}
+	c := &checker{pos: -1}
 	if err := checkFormatVersion(p.FormatVersion); err != nil {
 		c.fail("format_version", "%v", err)
 	}
@@ -38,36 +38,111 @@ func Verify(p *Plan) error {
 		c.fail("source_digest", "%q is not %q and 64 lower-case hex digits", p.SourceDigest, digestPrefix)
 	}
 
-	type claimant struct {
-		pos int
-		op  *Op
+	// Each op is checked alone, and against the others for claims: two
+	// passes, run side by side on a large plan, whose problems are then
+	// merged in op order, each op's own before its claims'.
+	var claims opProblems
+	done := make(chan any, 1)
+	if len(p.Ops) >= parallelOps {
+		go func() {
+			defer func() { done <- recover() }()
+			claims = verifyClaims(p)
+		}()
+	} else {
+		claims = verifyClaims(p)
+		done <- nil
 	}
-	claimed := map[string][]claimant{}
+	own := opProblems{ends: make([]int, len(p.Ops))}
+	oc := &checker{}
 	for i, op := range p.Ops {
-		c.prefix = opName(i, op)
+		oc.pos, oc.op = i, op
 		if op == nil {
-			c.fail("", "the op is missing (nil)")
-			continue
+			oc.fail("", "the op is missing (nil)")
+		} else {
+			verifyOp(oc, i, len(p.Ops), op)
 		}
-		if !verifyOp(c, i, len(p.Ops), op) {
-			continue
-		}
-		for _, key := range lookup(op.Body.Kind()).Claims(op.Body) {
-			for _, q := range claimed[key] {
-				if q.op.Owner != op.Owner || q.op.Body.Kind() == op.Body.Kind() {
-					c.fail("", "%s is also claimed by op %d (%s, owner %s)", key, q.pos, q.op.Body.Kind(), q.op.Owner)
-					break
-				}
-			}
-			claimed[key] = append(claimed[key], claimant{i, op})
-		}
+		own.ends[i] = len(oc.errs)
+	}
+	own.errs = oc.errs
+	if r := <-done; r != nil {
+		panic(r)
+	}
+	for i := range p.Ops {
+		c.errs = append(c.errs, own.of(i)...)
+		c.errs = append(c.errs, claims.of(i)...)
 	}
 	return errors.Join(c.errs...)
 }
 
-// verifyOp checks op, at position pos of a plan of n ops, alone. It
-// reports whether the body is usable for the plan-wide checks.
-func verifyOp(c *checker, pos, n int, op *Op) bool {
+// parallelOps is the number of ops from which Verify runs its two passes
+// side by side.
+const parallelOps = 4096
+
+// opProblems are the problems of a pass over the ops: those of op i are
+// errs[ends[i-1]:ends[i]].
+type opProblems struct {
+	errs []error
+	ends []int
+}
+
+func (o opProblems) of(i int) []error {
+	start := 0
+	if i > 0 {
+		start = o.ends[i-1]
+	}
+	return o.errs[start:o.ends[i]]
+}
+
+// verifyClaims checks that no two ops claim one object, for the ops whose
+// body verifyOp can check.
+func verifyClaims(p *Plan) opProblems {
+	type claimant struct {
+		pos int
+		op  *Op
+	}
+	// The first claimant of each key, then the others in order (rare: a
+	// guest's projid.set and quota.set share its project id).
+	claimed := make(map[string]claimant, len(p.Ops))
+	more := map[string][]claimant{}
+	c := &checker{}
+	ends := make([]int, len(p.Ops))
+	for i, op := range p.Ops {
+		c.pos, c.op = i, op
+		ends[i] = len(c.errs)
+		if op == nil {
+			continue
+		}
+		if _, ok := bodyValue(op.Body); !ok {
+			continue
+		}
+		e := lookup(op.Body.Kind())
+		if e == nil {
+			continue
+		}
+		kind := op.Body.Kind()
+		for _, key := range e.Claims(op.Body) {
+			first, ok := claimed[key]
+			if !ok {
+				claimed[key] = claimant{i, op}
+				continue
+			}
+			for _, q := range append([]claimant{first}, more[key]...) {
+				if q.op.Owner != op.Owner || q.op.Body.Kind() == kind {
+					c.fail("", "%s is also claimed by op %d (%s, owner %s)", key, q.pos, q.op.Body.Kind(), q.op.Owner)
+					break
+				}
+			}
+			more[key] = append(more[key], claimant{i, op})
+		}
+		ends[i] = len(c.errs)
+	}
+	return opProblems{c.errs, ends}
+}
+
+// verifyOp checks op, at position pos of a plan of n ops, alone.
+// verifyClaims checks the claims of the ops whose body it finds usable
+// here (it has a body, of a known kind).
+func verifyOp(c *checker, pos, n int, op *Op) {
 	if op.ID != pos {
 		c.fail("id", "%d is not the op's position %d", op.ID, pos)
 	}
@@ -88,7 +163,7 @@ func verifyOp(c *checker, pos, n int, op *Op) bool {
 	case op.Owner == OwnerHost:
 	case isGuest && guest != "" && !strings.ContainsAny(guest, "/\x00"):
 	default:
-		// The guest name becomes a path component (/run/vsc/NAME).
+		// The guest name becomes a path component (STATE/HOST/guests/NAME).
 		c.fail("owner", "%q is neither %q nor %q followed by a guest name without '/'", op.Owner, OwnerHost, guestOwnerPrefix)
 	}
 	c.text("owner", op.Owner)
@@ -100,17 +175,22 @@ func verifyOp(c *checker, pos, n int, op *Op) bool {
 	v, ok := bodyValue(op.Body)
 	if !ok {
 		c.fail("kind", "the op has no body")
-		return false
+		return
 	}
 	e := lookup(op.Body.Kind())
 	if e == nil { // only a body type missing from the registry
 		c.fail("kind", "unknown kind %q", op.Body.Kind())
-		return false
+		return
 	}
+	g := "" // the guest field (stringField(op.Body, "guest"))
 	for _, f := range e.fields {
 		switch fv := v.Field(f.index); f.typ {
 		case typeString:
-			c.text(f.name, fv.String())
+			s := fv.String()
+			c.text(f.name, s)
+			if f.name == "guest" {
+				g = s
+			}
 		case typeStrings:
 			for _, s := range fv.Interface().([]string) {
 				c.text(f.name, s)
@@ -120,11 +200,10 @@ func verifyOp(c *checker, pos, n int, op *Op) bool {
 	op.Body.check(c)
 	if !e.HostState {
 		// A step of a guest's sequence belongs to that guest alone.
-		if g, _ := stringField(op.Body, "guest"); !isGuest || g != guest {
+		if !isGuest || g != guest {
 			c.fail("guest", "%q does not match the owner %q: a guest's steps are owned by guest.NAME", g, op.Owner)
 		}
 	}
-	return true
 }
 
 // opName is how errors name an op: "op 3 (addr.add)".
@@ -160,17 +239,38 @@ func cutLast(s, sep string) (before, after string, ok bool) {
 	return s[:i], s[i+len(sep):], true
 }
 
+// positive reports whether s is a positive int written as strconv.Itoa
+// writes it: decimal digits without sign or leading zero.
 func positive(s string) bool {
-	n, err := strconv.Atoi(s)
-	return err == nil && n > 0 && strconv.Itoa(n) == s
+	if s == "" || s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	_, err := strconv.Atoi(s) // out of range
+	return err == nil
 }
 
 // checker collects the problems of one plan, each prefixed with the
 // thing at fault. Each rule is one method, used by every kind it applies
 // to.
 type checker struct {
-	prefix string // "plan" or "op N (KIND)"
-	errs   []error
+	// pos and op are the op being checked; pos is -1 for the plan's
+	// header. The prefix naming them is only made for a problem.
+	pos  int
+	op   *Op
+	errs []error
+}
+
+// prefix names what is checked: "plan" or "op N (KIND)".
+func (c *checker) prefix() string {
+	if c.pos < 0 {
+		return "plan"
+	}
+	return opName(c.pos, c.op)
 }
 
 func (c *checker) fail(field, format string, args ...any) {
@@ -178,7 +278,7 @@ func (c *checker) fail(field, format string, args ...any) {
 	if field != "" {
 		msg = field + ": " + msg
 	}
-	c.errs = append(c.errs, errors.New(c.prefix+": "+msg))
+	c.errs = append(c.errs, errors.New(c.prefix()+": "+msg))
 }
 
 func (c *checker) nonEmpty(field, v string) {

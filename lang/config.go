@@ -1,7 +1,11 @@
 package lang
 
 import (
+	"fmt"
+	"iter"
 	"reflect"
+	"slices"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -41,17 +45,30 @@ const Unlimited = ^uint64(0)
 // { soft, hard }.
 type Limit struct {
 	Soft, Hard uint64
-	// SoftRange and HardRange point at the two values of an object form, for
-	// a check reporting soft > hard; both are the attribute's range otherwise.
-	SoftRange, HardRange hcl.Range
+	// object points at the two values of an object form, nil for a single
+	// value; see NamedLimit.SoftRange. (A pointer: most limits are single
+	// values, and a guest has 16 of them.)
+	object *[2]hcl.Range
+}
+
+// Ranges returns where the soft and hard values of a limit are written:
+// the two values of an object form, for a check reporting soft > hard;
+// both are attr, the attribute's range, otherwise.
+func (l Limit) Ranges(attr hcl.Range) (soft, hard hcl.Range) {
+	if l.object != nil {
+		return l.object[0], l.object[1]
+	}
+	return attr, attr
 }
 
 // Config is a whole configuration: every file of a folder, or one file.
 type Config struct {
 	// Path is the folder or file the configuration was loaded from.
 	Path string
-	// Files holds the parsed files by name, for source snippets; FileNames
-	// lists them in the (name) order they were read.
+	// Files holds the files read by name, for source snippets and Digest:
+	// only their Bytes, as Load drops the syntax trees once the
+	// configuration is decoded. FileNames lists them in the (name) order
+	// they were read.
 	Files     map[string]*hcl.File
 	FileNames []string
 
@@ -60,6 +77,11 @@ type Config struct {
 	Hosts     []*Host
 	Defaults  *Guest // nil when there is no defaults block
 	Guests    []*Guest
+
+	// digest is Digest's result, computed once: every host's plan
+	// carries it.
+	digestOnce sync.Once
+	digest     string
 }
 
 // Variable is a declared input with its final value.
@@ -308,15 +330,58 @@ type NamedLimit struct {
 	Val[Limit]
 }
 
+// SoftRange is where the soft value of the limit is written (see
+// Limit.Ranges).
+func (l NamedLimit) SoftRange() hcl.Range {
+	soft, _ := l.V.Ranges(l.Range)
+	return soft
+}
+
+// HardRange is where the hard value of the limit is written (see
+// Limit.Ranges).
+func (l NamedLimit) HardRange() hcl.Range {
+	_, hard := l.V.Ranges(l.Range)
+	return hard
+}
+
+// fields returns the limits in schema order; rlimitNames holds their
+// names. Both are checked against the schema at initialisation.
+func (r *Rlimits) fields() [16]*Val[Limit] {
+	return [16]*Val[Limit]{&r.AS, &r.Core, &r.CPU, &r.Data, &r.Fsize, &r.Locks, &r.Memlock, &r.Msgqueue,
+		&r.Nice, &r.Nofile, &r.Nproc, &r.RSS, &r.Rtprio, &r.Rttime, &r.Sigpending, &r.Stack}
+}
+
+var rlimitNames = func() (names [16]string) {
+	var r Rlimits
+	v := reflect.ValueOf(&r).Elem()
+	fields := SchemaOf(&r).Fields
+	ptrs := r.fields()
+	if len(fields) != len(ptrs) {
+		panic("lang: Rlimits.fields does not list every limit")
+	}
+	for i, f := range fields {
+		if v.Field(f.index).Addr().Interface() != any(ptrs[i]) {
+			panic(fmt.Sprintf("lang: Rlimits.fields lists %s out of schema order", f.Name))
+		}
+		names[i] = f.Name
+	}
+	return names
+}()
+
+// All yields the limits that are set, in schema order, named as in the
+// configuration (which are prlimit's resource names).
+func (r *Rlimits) All() iter.Seq[NamedLimit] {
+	return func(yield func(NamedLimit) bool) {
+		for i, l := range r.fields() {
+			if l.Set && !yield(NamedLimit{rlimitNames[i], *l}) {
+				return
+			}
+		}
+	}
+}
+
 // Limits returns the limits that are set, in schema order, named as in the
 // configuration (which are prlimit's resource names).
 func (r *Rlimits) Limits() []NamedLimit {
-	var out []NamedLimit
-	v := reflect.ValueOf(r).Elem()
-	for _, f := range SchemaOf(r).Fields {
-		if l := v.Field(f.index).Interface().(Val[Limit]); l.Set {
-			out = append(out, NamedLimit{f.Name, l})
-		}
-	}
-	return out
+	return slices.Collect(r.All())
 }

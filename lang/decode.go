@@ -20,10 +20,10 @@ import (
 // schema. label is the block's label (nil for blocks without one).
 func decodeBlock(s *scope, block *hcl.Block, v reflect.Value, bs *BlockSchema) hcl.Diagnostics {
 	if bs.labelIndex >= 0 && len(block.Labels) > 0 {
-		v.Field(bs.labelIndex).Set(reflect.ValueOf(Val[string]{V: block.Labels[0], Range: block.LabelRanges[0], Set: true}))
+		*fieldPtr[Val[string]](v, bs.labelIndex) = Val[string]{V: block.Labels[0], Range: block.LabelRanges[0], Set: true}
 	}
 	if bs.declIndex >= 0 {
-		v.Field(bs.declIndex).Set(reflect.ValueOf(block.DefRange))
+		*fieldPtr[hcl.Range](v, bs.declIndex) = block.DefRange
 	}
 	return decodeBody(s, block.Body, block.Type, v, bs, true)
 }
@@ -31,7 +31,7 @@ func decodeBlock(s *scope, block *hcl.Block, v reflect.Value, bs *BlockSchema) h
 // decodeBody decodes a block's body. required is false only for the
 // defaults block, whose attributes are all optional.
 func decodeBody(s *scope, body hcl.Body, blockType string, v reflect.Value, bs *BlockSchema, required bool) hcl.Diagnostics {
-	content, diags := body.Content(bs.hcl)
+	content, diags := contentOf(body, bs.hcl)
 	withCode(diags, CodeSchema)
 	for _, f := range bs.Fields {
 		if f.IsBlock() {
@@ -81,8 +81,9 @@ func decodeAttr(s *scope, attr *hcl.Attribute, dst reflect.Value, f *Field) hcl.
 		return diags
 	}
 	rng := attr.Expr.Range()
-	var out any
 	var d hcl.Diagnostics
+	// Each value is stored when it has no error: through a pointer to the
+	// field, which costs no allocation as reflect.Value.Set would.
 	switch f.kind {
 	case kindString:
 		var str string
@@ -93,23 +94,29 @@ func decodeAttr(s *scope, attr *hcl.Attribute, dst reflect.Value, f *Field) hcl.
 		if !d.HasErrors() && f.NonEmpty {
 			d = checkNonEmpty(str, f, rng)
 		}
-		out = Val[string]{V: str, Range: rng, Set: true}
+		if !d.HasErrors() {
+			*fieldPtr[Val[string]](dst, -1) = Val[string]{V: str, Range: rng, Set: true}
+		}
 	case kindInt:
 		var n int64
 		n, d = toInt(val, f.Name, rng)
-		out = Val[int64]{V: n, Range: rng, Set: true}
+		if !d.HasErrors() {
+			*fieldPtr[Val[int64]](dst, -1) = Val[int64]{V: n, Range: rng, Set: true}
+		}
 	case kindBool:
 		var b cty.Value
 		b, err := convert.Convert(val, cty.Bool)
 		if err != nil || b.IsNull() {
 			d = typeError(f.Name, "true or false", val, rng)
 		} else {
-			out = Val[bool]{V: b.True(), Range: rng, Set: true}
+			*fieldPtr[Val[bool]](dst, -1) = Val[bool]{V: b.True(), Range: rng, Set: true}
 		}
 	case kindSize:
 		var n int64
 		n, d = toSize(val, f, rng)
-		out = Val[Size]{V: Size(n), Range: rng, Set: true}
+		if !d.HasErrors() {
+			*fieldPtr[Val[Size]](dst, -1) = Val[Size]{V: Size(n), Range: rng, Set: true}
+		}
 	case kindStrings:
 		var list []Val[string]
 		list, d = toStrings(attr.Expr, val, f.Name, rng)
@@ -118,17 +125,26 @@ func decodeAttr(s *scope, attr *hcl.Attribute, dst reflect.Value, f *Field) hcl.
 				d = append(d, checkNonEmpty(e.V, f, e.Range)...)
 			}
 		}
-		out = Strings{V: list, Range: rng, Set: true}
+		if !d.HasErrors() {
+			*fieldPtr[Strings](dst, -1) = Strings{V: list, Range: rng, Set: true}
+		}
 	case kindLimit:
 		var l Limit
 		l, d = toLimit(attr.Expr, val, f, rng)
-		out = Val[Limit]{V: l, Range: rng, Set: true}
+		if !d.HasErrors() {
+			*fieldPtr[Val[Limit]](dst, -1) = Val[Limit]{V: l, Range: rng, Set: true}
+		}
 	}
-	diags = append(diags, d...)
-	if !d.HasErrors() && out != nil {
-		dst.Set(reflect.ValueOf(out))
+	return append(diags, d...)
+}
+
+// fieldPtr returns a pointer to field i of the struct v (addressable), or
+// to v itself for i < 0.
+func fieldPtr[T any](v reflect.Value, i int) *T {
+	if i >= 0 {
+		v = v.Field(i)
 	}
-	return diags
+	return v.Addr().Interface().(*T)
 }
 
 func typeError(name, want string, got cty.Value, rng hcl.Range) hcl.Diagnostics {
@@ -235,7 +251,7 @@ func toStrings(expr hcl.Expression, val cty.Value, name string, rng hcl.Range) (
 func toLimit(expr hcl.Expression, val cty.Value, f *Field, rng hcl.Range) (Limit, hcl.Diagnostics) {
 	ty := val.Type()
 	if ty.IsObjectType() || ty.IsMapType() {
-		var l Limit
+		l := Limit{object: new([2]hcl.Range)}
 		var diags hcl.Diagnostics
 		ranges := objectItemRanges(expr)
 		m := val.AsValueMap()
@@ -256,15 +272,15 @@ func toLimit(expr hcl.Expression, val cty.Value, f *Field, rng hcl.Range) (Limit
 			n, d := limitScalar(kv, f, r)
 			diags = append(diags, d...)
 			if k == "soft" {
-				l.Soft, l.SoftRange = n, r
+				l.Soft, l.object[0] = n, r
 			} else {
-				l.Hard, l.HardRange = n, r
+				l.Hard, l.object[1] = n, r
 			}
 		}
 		return l, diags
 	}
 	n, diags := limitScalar(val, f, rng)
-	return Limit{Soft: n, Hard: n, SoftRange: rng, HardRange: rng}, diags
+	return Limit{Soft: n, Hard: n}, diags
 }
 
 func limitScalar(val cty.Value, f *Field, rng hcl.Range) (uint64, hcl.Diagnostics) {
@@ -336,4 +352,99 @@ func quoteAll(ss []string) []string {
 		out[i] = fmt.Sprintf("%q", s)
 	}
 	return out
+}
+
+// contentOf is body.Content(schema). For a native body that holds only
+// what the schema takes, which Content reports nothing about, it builds
+// the content itself: Content copies the body's attributes into maps
+// several times to find what it would report.
+func contentOf(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+	switch b := body.(type) {
+	case *hclsyntax.Body:
+		if c := plainContent(b, schema, ""); c != nil {
+			return c, nil
+		}
+	case hiding:
+		if c := plainContent(b.Body, schema, b.name); c != nil {
+			return c, nil
+		}
+	}
+	return body.Content(schema)
+}
+
+// plainContent returns what b.Content(schema) returns, b's attribute
+// hidden left out, when Content reports no problem; nil otherwise.
+func plainContent(b *hclsyntax.Body, schema *hcl.BodySchema, hidden string) *hcl.BodyContent {
+	known := 0
+	for _, a := range schema.Attributes {
+		if _, ok := b.Attributes[a.Name]; ok && a.Name != hidden {
+			known++
+		} else if a.Required {
+			return nil
+		}
+	}
+	if _, ok := b.Attributes[hidden]; ok && hidden != "" && !schemaHas(schema, hidden) {
+		known++
+	}
+	if known != len(b.Attributes) {
+		return nil // an attribute Content reports
+	}
+	out := &hcl.BodyContent{MissingItemRange: b.MissingItemRange()}
+	if len(b.Blocks) > 0 {
+		out.Blocks = make(hcl.Blocks, 0, len(b.Blocks))
+	}
+	for _, blk := range b.Blocks {
+		ok := false
+		for _, bs := range schema.Blocks {
+			if bs.Type == blk.Type {
+				ok = len(blk.Labels) == len(bs.LabelNames)
+				break
+			}
+		}
+		if !ok {
+			return nil // a block Content reports
+		}
+		out.Blocks = append(out.Blocks, blk.AsHCLBlock())
+	}
+	out.Attributes = make(hcl.Attributes, len(b.Attributes))
+	for _, a := range schema.Attributes {
+		if attr, ok := b.Attributes[a.Name]; ok && a.Name != hidden {
+			out.Attributes[a.Name] = attr.AsHCLAttribute()
+		}
+	}
+	return out
+}
+
+func schemaHas(schema *hcl.BodySchema, name string) bool {
+	for _, a := range schema.Attributes {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// hiding is a native body read as if its attribute name were not in it:
+// what PartialContent leaves of it with a schema of that attribute alone,
+// without the copy.
+type hiding struct {
+	*hclsyntax.Body
+	name string
+}
+
+func (h hiding) remain() hcl.Body {
+	_, remain, _ := h.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: h.name}}})
+	return remain
+}
+
+func (h hiding) Content(schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+	return h.remain().Content(schema)
+}
+
+func (h hiding) PartialContent(schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Body, hcl.Diagnostics) {
+	return h.remain().PartialContent(schema)
+}
+
+func (h hiding) JustAttributes() (hcl.Attributes, hcl.Diagnostics) {
+	return h.remain().JustAttributes()
 }

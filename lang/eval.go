@@ -7,6 +7,7 @@ import (
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"vsc/stdlib"
@@ -55,8 +56,12 @@ func (s *scope) withEach(key, value cty.Value) *scope {
 // exists, so that an undefined name is reported once, as a reference error
 // with a suggestion, rather than as a type error of the object around it.
 func (s *scope) eval(expr hcl.Expression) (cty.Value, hcl.Diagnostics) {
-	if diags := s.checkRefs(expr); diags.HasErrors() {
-		return cty.DynamicVal, diags
+	// A constant refers to nothing: checkRefs, which walks the expression
+	// to find its references, would find none.
+	if !literal(expr) {
+		if diags := s.checkRefs(expr); diags.HasErrors() {
+			return cty.DynamicVal, diags
+		}
 	}
 	v, diags := expr.Value(s.evalContext())
 	for _, d := range diags {
@@ -74,6 +79,23 @@ func (s *scope) eval(expr hcl.Expression) (cty.Value, hcl.Diagnostics) {
 			"This expression has no value that vsc can compute ahead of time. Use only constants, variables, locals and each.", expr.Range()))
 	}
 	return v, diags
+}
+
+// literal tells whether expr is a constant: a literal, or a string
+// template of literals alone (a plain quoted string).
+func literal(expr hcl.Expression) bool {
+	switch e := expr.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		return true
+	case *hclsyntax.TemplateExpr:
+		for _, p := range e.Parts {
+			if _, ok := p.(*hclsyntax.LiteralValueExpr); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // dependsOnFailure tells whether expr refers to a variable or local whose

@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -48,11 +51,23 @@ var topSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 // errors, holding what could be read, so that later stages can report
 // their own problems too; values that failed to evaluate are left unset.
 func Load(path string, opts Options) (*Config, hcl.Diagnostics) {
-	cfg := &Config{Path: path, Files: map[string]*hcl.File{}}
 	names, diags := configFiles(path, opts.Overlay)
+	if len(diags) == 0 {
+		if cfg, diags, ok := loadChunks(path, names, opts); ok {
+			return cfg, diags
+		}
+	}
+	return loadFiles(path, names, diags, opts)
+}
+
+// loadFiles reads the configuration file by file (see split.go for the
+// other way). diags are those of finding the files.
+func loadFiles(path string, names []string, diags hcl.Diagnostics, opts Options) (*Config, hcl.Diagnostics) {
+	cfg := &Config{Path: path, Files: map[string]*hcl.File{}}
+	parsed := parseFiles(names, opts.Overlay)
 	var blocks hcl.Blocks
-	for _, name := range names {
-		f, d := parseFile(name, opts.Overlay)
+	for i, name := range names {
+		f, d := parsed[i].f, parsed[i].diags
 		diags = append(diags, d...)
 		if f == nil {
 			continue
@@ -67,14 +82,115 @@ func Load(path string, opts Options) (*Config, hcl.Diagnostics) {
 	for _, b := range blocks {
 		byType[b.Type] = append(byType[b.Type], b)
 	}
+	guests := make([]guestItem, len(byType["guest"]))
+	for i, b := range byType["guest"] {
+		guests[i].block = b
+	}
+	d, _ := cfg.evaluate(byType, guests, opts)
+	return cfg, append(diags, d...)
+}
 
+// loadChunks reads the configuration chunk by chunk (see split.go). ok is
+// false when reading any file or chunk reports a problem: the
+// configuration must then be read file by file, which reports it.
+func loadChunks(path string, names []string, opts Options) (cfg *Config, diags hcl.Diagnostics, ok bool) {
+	cfg = &Config{Path: path, Files: map[string]*hcl.File{}}
+	// What is read first: each JSON file whole, and the native chunks
+	// that are not guest blocks. files[i] are the pieces of names[i].
+	type piece struct {
+		chunk  *chunk     // a native chunk, or
+		file   *hcl.File  // a JSON file
+		blocks hcl.Blocks // its blocks, once read
+	}
+	files := make([][]piece, len(names))
+	var first []*piece
+	for i, name := range names {
+		src, ok := opts.Overlay[name]
+		if !ok {
+			var err error
+			if src, err = os.ReadFile(name); err != nil {
+				return nil, nil, false
+			}
+		}
+		if guardNesting(name, src) != nil {
+			return nil, nil, false
+		}
+		cfg.Files[name] = &hcl.File{Bytes: src}
+		cfg.FileNames = append(cfg.FileNames, name)
+		if strings.HasSuffix(name, ".json") {
+			f, d := json.Parse(src, name)
+			if len(d) > 0 || f == nil || f.Body == nil {
+				return nil, nil, false
+			}
+			files[i] = []piece{{file: f}}
+		} else {
+			for _, c := range splitFile(name, src) {
+				files[i] = append(files[i], piece{chunk: &c})
+			}
+		}
+		for j := range files[i] {
+			if p := &files[i][j]; p.chunk == nil || !p.chunk.guest {
+				first = append(first, p)
+			}
+		}
+	}
+	var failed atomic.Bool
+	parallel(len(first), func(i int) {
+		p := first[i]
+		if p.file != nil {
+			content, d := p.file.Body.Content(topSchema)
+			if len(d) > 0 {
+				failed.Store(true)
+			}
+			p.blocks = content.Blocks
+			return
+		}
+		var ok bool
+		if p.blocks, ok = p.chunk.parse(); !ok {
+			failed.Store(true)
+		}
+	})
+	if failed.Load() {
+		return nil, nil, false
+	}
+
+	byType := map[string]hcl.Blocks{}
+	var guests []guestItem
+	for _, pieces := range files {
+		for _, p := range pieces {
+			if p.chunk != nil && p.chunk.guest {
+				guests = append(guests, guestItem{chunk: p.chunk})
+				continue
+			}
+			for _, b := range p.blocks {
+				if b.Type == "guest" {
+					guests = append(guests, guestItem{block: b})
+				} else {
+					byType[b.Type] = append(byType[b.Type], b)
+				}
+			}
+		}
+	}
+	diags, ok = cfg.evaluate(byType, guests, opts)
+	if !ok {
+		return nil, nil, false
+	}
+	return cfg, diags, true
+}
+
+// evaluate decodes the top-level blocks by type, in the order of the
+// language: variables, locals, hosts, defaults, guests. ok is false when a
+// chunk of guests fails to read.
+func (cfg *Config) evaluate(byType map[string]hcl.Blocks, guests []guestItem, opts Options) (diags hcl.Diagnostics, ok bool) {
 	s := newScope()
 	diags = append(diags, cfg.loadVariables(s, byType["variable"], opts)...)
 	diags = append(diags, cfg.loadLocals(s, byType["locals"])...)
 	diags = append(diags, cfg.loadHosts(s, byType["host"])...)
 	diags = append(diags, cfg.loadDefaults(s, byType["defaults"])...)
-	diags = append(diags, cfg.loadGuests(s, byType["guest"])...)
-	return cfg, diags
+	d, ok := cfg.loadGuests(s, guests)
+	diags = append(diags, d...)
+	cfg.dropSyntax()
+	return diags, ok
 }
 
 // configFiles lists the files of a configuration, in name order.
@@ -121,6 +237,65 @@ func configFiles(path string, overlay map[string][]byte) ([]string, hcl.Diagnost
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+type parsedFile struct {
+	f     *hcl.File
+	diags hcl.Diagnostics
+}
+
+// parseFiles reads and parses files in parallel, one worker per CPU, and
+// returns the results in the order of names.
+func parseFiles(names []string, overlay map[string][]byte) []parsedFile {
+	out := make([]parsedFile, len(names))
+	parallel(len(names), func(i int) {
+		out[i].f, out[i].diags = parseFile(names[i], overlay)
+	})
+	return out
+}
+
+// parallel calls f(0), …, f(n-1) on up to GOMAXPROCS goroutines and
+// returns when every call has returned. f must only write what belongs to
+// its own index. A panic in f is re-raised in the caller's goroutine, so
+// that it is reported as any other internal error.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		panicked sync.Once
+		reason   any
+		failed   atomic.Bool
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					panicked.Do(func() { reason = r })
+					failed.Store(true)
+				}
+			}()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() {
+		panic(reason)
+	}
 }
 
 // parseFile reads and parses one file in the syntax its name says.
@@ -228,44 +403,128 @@ func (cfg *Config) loadDefaults(s *scope, blocks hcl.Blocks) hcl.Diagnostics {
 	return diags
 }
 
-func (cfg *Config) loadGuests(s *scope, blocks hcl.Blocks) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	seen := map[string]*Guest{}
-	add := func(g *Guest) {
-		if first, dup := seen[g.Name]; dup {
-			diags = append(diags, Error(CodeSchema, "Duplicate guest",
-				fmt.Sprintf("A guest named %s is already declared. Give each guest its own name.", g.Name),
-				g.Label.Range, first.Label.Range))
+// dropSyntax keeps only the bytes of every file read: once the
+// configuration is decoded, nothing reads the syntax trees again, and for
+// a large configuration they take more memory than everything else.
+func (cfg *Config) dropSyntax() {
+	for name, f := range cfg.Files {
+		cfg.Files[name] = &hcl.File{Bytes: f.Bytes}
+	}
+}
+
+// guestItem is a guest block, or a chunk of guest blocks not read yet.
+type guestItem struct {
+	block *hcl.Block
+	chunk *chunk
+}
+
+// loadGuests decodes the guests, reading the chunks of guest blocks on
+// the way. ok is false when reading a chunk reports a problem.
+func (cfg *Config) loadGuests(s *scope, items []guestItem) (hcl.Diagnostics, bool) {
+	// The items are decoded in parallel: the scope and the defaults are
+	// only read from now on (the evaluation context is built once, here).
+	// The guests and diagnostics are then gathered in block order, as a
+	// sequential decoding would give them.
+	s.evalContext()
+	decoded := make([][]guestBlock, len(items))
+	var failed atomic.Bool
+	parallel(len(items), func(i int) {
+		if failed.Load() {
 			return
 		}
-		seen[g.Name] = g
-		cfg.Guests = append(cfg.Guests, g)
-	}
-	forEach := &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "for_each"}}}
-	for _, b := range blocks {
-		content, remain, d := b.Body.PartialContent(forEach)
-		diags = append(diags, withCode(d, CodeSchema)...)
-		attr := content.Attributes["for_each"]
-		if attr == nil {
-			g, d := cfg.decodeGuest(s, b, remain)
-			diags = append(diags, d...)
-			g.Name, g.SysName = b.Labels[0], b.Labels[0]
-			add(g)
-			continue
+		blocks := hcl.Blocks{items[i].block}
+		if c := items[i].chunk; c != nil {
+			var ok bool
+			if blocks, ok = c.parse(); !ok {
+				failed.Store(true)
+				return
+			}
 		}
-		inst, d := forEachInstances(s, attr)
-		diags = append(diags, d...)
-		for _, kv := range inst {
-			g, d := cfg.decodeGuest(s.withEach(kv[0], kv[1]), b, remain)
-			diags = append(diags, d...)
-			key := kv[0].AsString()
-			g.Key = kv[0]
-			g.Name = fmt.Sprintf("%s[%q]", b.Labels[0], key)
-			g.SysName = b.Labels[0] + "-" + key
-			add(g)
+		out := make([]guestBlock, len(blocks))
+		for j, b := range blocks {
+			if b.Type != "guest" {
+				failed.Store(true)
+				return
+			}
+			out[j] = cfg.decodeGuestBlock(s, b)
+		}
+		decoded[i] = out
+	})
+	if failed.Load() {
+		return nil, false
+	}
+
+	var diags hcl.Diagnostics
+	seen := map[string]*Guest{}
+	for _, gbs := range decoded {
+		for _, gb := range gbs {
+			diags = append(diags, gb.diags...)
+			for _, one := range gb.guests {
+				diags = append(diags, one.diags...)
+				g := one.g
+				if first, dup := seen[g.Name]; dup {
+					diags = append(diags, Error(CodeSchema, "Duplicate guest",
+						fmt.Sprintf("A guest named %s is already declared. Give each guest its own name.", g.Name),
+						g.Label.Range, first.Label.Range))
+					continue
+				}
+				seen[g.Name] = g
+				cfg.Guests = append(cfg.Guests, g)
+			}
 		}
 	}
-	return diags
+	return diags, true
+}
+
+// guestBlock is what one guest block decodes to: the diagnostics of the
+// block itself (its for_each), then each guest with its own diagnostics.
+type guestBlock struct {
+	diags  hcl.Diagnostics
+	guests []decodedGuest
+}
+
+type decodedGuest struct {
+	g     *Guest
+	diags hcl.Diagnostics
+}
+
+var forEachSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "for_each"}}}
+
+// decodeGuestBlock decodes one guest block: one guest, or one instance
+// per for_each key.
+func (cfg *Config) decodeGuestBlock(s *scope, b *hcl.Block) guestBlock {
+	var out guestBlock
+	var attr *hcl.Attribute
+	var remain hcl.Body
+	if sb, ok := b.Body.(*hclsyntax.Body); ok {
+		// What PartialContent(forEachSchema) gives, which reports nothing
+		// for a native body, without copying the body.
+		if a := sb.Attributes["for_each"]; a != nil {
+			attr = a.AsHCLAttribute()
+		}
+		remain = hiding{sb, "for_each"}
+	} else {
+		content, rest, d := b.Body.PartialContent(forEachSchema)
+		out.diags = withCode(d, CodeSchema)
+		attr, remain = content.Attributes["for_each"], rest
+	}
+	if attr == nil {
+		g, d := cfg.decodeGuest(s, b, remain)
+		g.Name, g.SysName = b.Labels[0], b.Labels[0]
+		out.guests = []decodedGuest{{g, d}}
+		return out
+	}
+	inst, d := forEachInstances(s, attr)
+	out.diags = append(out.diags, d...)
+	for _, kv := range inst {
+		g, d := cfg.decodeGuest(s.withEach(kv[0], kv[1]), b, remain)
+		key := kv[0].AsString()
+		g.Key = kv[0]
+		g.Name = fmt.Sprintf("%s[%q]", b.Labels[0], key)
+		g.SysName = b.Labels[0] + "-" + key
+		out.guests = append(out.guests, decodedGuest{g, d})
+	}
+	return out
 }
 
 func (cfg *Config) decodeGuest(s *scope, b *hcl.Block, body hcl.Body) (*Guest, hcl.Diagnostics) {
@@ -329,9 +588,9 @@ func merge(dst, def reflect.Value, bs *BlockSchema) {
 				continue
 			}
 			if dv.IsNil() {
-				cp := reflect.New(f.Block.typ)
-				cp.Elem().Set(df.Elem())
-				dv.Set(cp)
+				// The guest shares the defaults' block: the configuration
+				// is only read once loaded.
+				dv.Set(df)
 				continue
 			}
 			merge(dv.Elem(), df.Elem(), f.Block)
@@ -368,8 +627,14 @@ func blockLabel(p reflect.Value, bs *BlockSchema) string {
 // Digest identifies the configuration a plan was compiled from: every file
 // (by base name and content) and the value of every variable. A saved plan
 // carries it so that applying a plan whose configuration has changed since
-// is refused.
+// is refused. It is computed on the first call: the configuration must
+// not change after that.
 func (cfg *Config) Digest() string {
+	cfg.digestOnce.Do(func() { cfg.digest = cfg.computeDigest() })
+	return cfg.digest
+}
+
+func (cfg *Config) computeDigest() string {
 	h := sha256.New()
 	for _, name := range cfg.FileNames {
 		fmt.Fprintf(h, "file %s %d\n", filepath.Base(name), len(cfg.Files[name].Bytes))

@@ -49,22 +49,55 @@ type checked struct {
 // internal error of vsc (a plan failing verification), not a user mistake.
 func load(path string, c *configFlags) (*checked, error) {
 	cfg, diags := lang.Load(path, lang.Options{Vars: c.vars, VarFiles: c.varFiles})
+	// The plans are compiled while the checks run, both only reading the
+	// configuration; they are kept only if the checks find no error, as
+	// lowering trusts what the checks establish.
+	var compiled chan compileResult
+	if !diags.HasErrors() {
+		compiled = make(chan compileResult, 1)
+		go func() { compiled <- compileAll(cfg) }()
+	}
 	if cfg.FileNames != nil || !diags.HasErrors() {
 		diags = append(diags, compiler.Run(cfg)...)
 	}
 	lang.SortDiagnostics(diags)
 	out := &checked{cfg: cfg, diags: diags}
-	if diags.HasErrors() {
-		return out, nil
+	if compiled == nil || diags.HasErrors() {
+		return out, nil // the plans, if any, are dropped as they come
 	}
+	r := <-compiled
+	if r.panicked {
+		panic(r.reason)
+	}
+	out.plans = r.plans
+	return out, r.err
+}
+
+// compileResult is what compileAll returns, a panic included.
+type compileResult struct {
+	plans    []*ir.Plan
+	err      error
+	panicked bool
+	reason   any
+}
+
+// compileAll compiles the plan of every host, in order, up to the first
+// that fails.
+func compileAll(cfg *lang.Config) (r compileResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.panicked, r.reason = true, p
+		}
+	}()
 	for _, h := range cfg.Hosts {
 		p, err := compiler.Compile(cfg, h.Name.V)
 		if err != nil {
-			return out, err
+			r.err = err
+			return r
 		}
-		out.plans = append(out.plans, p)
+		r.plans = append(r.plans, p)
 	}
-	return out, nil
+	return r
 }
 
 // internalError reports a broken invariant of vsc itself.
