@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"vsc/executor"
+	"vsc/executor/guest"
 	"vsc/ir"
 	"vsc/lang"
 )
@@ -82,6 +83,7 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 	hf.register(fs)
 	dryRun := fs.Bool("dry-run", false, "print what would change, change nothing")
 	out := fs.String("o", "", "with --dry-run: save the reviewed plan to `FILE`, to apply it later exactly as reviewed")
+	cgroupParent := fs.String("cgroup-parent", guest.DefaultCgroupParent, "the parent of autostarted guests' cgroups (`PATH`; without a leading / it is below vsc's own cgroup)")
 	pos, code, ok := parseOrUsage(fs, args)
 	if !ok {
 		return code
@@ -115,7 +117,45 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stdout, "\nApply complete: %d added, %d changed, %d removed.\n", res.Added, res.Changed, res.Removed)
 	}
+	if !autostart(plan, &hf, *cgroupParent, *dryRun, stdout, stderr) {
+		return exitFailed
+	}
 	return exitOK
+}
+
+// autostart starts, after the host state, the guests with autostart =
+// true that are not running (a dry run only says which it would start).
+// It returns false when a start failed; the others are still tried.
+func autostart(plan *ir.Plan, hf *hostFlags, cgroupParent string, dryRun bool, stdout, stderr io.Writer) bool {
+	o := guest.Options{StateDir: hf.stateDir, NetNS: hf.netns, CgroupParent: cgroupParent, Out: stdout}
+	started, err := guest.Started(o, plan.Host)
+	if err != nil {
+		fmt.Fprintf(stderr, "vsc: cannot tell which guests run: %v\n", err)
+		return false
+	}
+	running := map[string]bool{}
+	for _, r := range started {
+		running[r.Name] = true
+	}
+	ok := true
+	for _, op := range plan.Ops {
+		ie, isInit := op.Body.(*ir.InitExec)
+		if !isInit || !ie.Autostart || running[ie.Guest] {
+			continue
+		}
+		if dryRun {
+			fmt.Fprintf(stdout, "+ start guest %s (autostart)  # %s\n", ie.Guest, op.Origin)
+			continue
+		}
+		r, err := guest.Start(plan, ie.Guest, o)
+		if err != nil {
+			fmt.Fprintf(stderr, "vsc: autostart of guest %s failed: %v\n", ie.Guest, err)
+			ok = false
+			continue
+		}
+		fmt.Fprintf(stdout, "Guest %s started (autostart): init %d.\n", ie.Guest, r.Init.PID)
+	}
+	return ok
 }
 
 func runDestroy(args []string, stdout, stderr io.Writer) int {

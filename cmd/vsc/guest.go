@@ -77,18 +77,16 @@ func runStart(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	plan, cfg, code, ok := configPlan(fs, path, &gf.hostFlags, stderr)
+	plan, code, ok := planFor(fs, []string{path}, &gf.hostFlags, stderr)
 	if !ok {
 		return code
 	}
-	return start(&gf, pos[0], plan, cfg, stdout, stderr)
+	return start(&gf, pos[0], plan, stdout, stderr)
 }
 
-// start starts guest name of the plan; cfg, the configuration it was
-// compiled from, gives its reboot action.
-func start(gf *guestFlags, name string, plan *ir.Plan, cfg *lang.Config, stdout, stderr io.Writer) int {
+// start starts guest name of the plan.
+func start(gf *guestFlags, name string, plan *ir.Plan, stdout, stderr io.Writer) int {
 	o := gf.options(stdout, stderr, name)
-	o.Reboot = rebootAction(cfg, name)
 	begin := time.Now()
 	r, err := guest.Start(plan, name, o)
 	if err != nil {
@@ -97,41 +95,6 @@ func start(gf *guestFlags, name string, plan *ir.Plan, cfg *lang.Config, stdout,
 	}
 	fmt.Fprintf(stdout, "Guest %s started in %s: init %d.\n", name, time.Since(begin).Round(time.Millisecond), r.Init.PID)
 	return exitOK
-}
-
-// configPlan returns the plan of host commands, as planFor does, and
-// the configuration it was compiled from (nil for a saved plan).
-func configPlan(fs *flag.FlagSet, path string, hf *hostFlags, stderr io.Writer) (*ir.Plan, *lang.Config, int, bool) {
-	if isPlanFile(path) {
-		p, code, ok := planFor(fs, []string{path}, hf, stderr)
-		return p, nil, code, ok
-	}
-	c, err := load(path, &hf.configFlags)
-	if err != nil {
-		return nil, nil, internalError(stderr, err), false
-	}
-	if len(c.diags) > 0 {
-		writeDiagnostics(stderr, c.diags, c.cfg.Files)
-	}
-	if c.diags.HasErrors() {
-		return nil, nil, exitFailed, false
-	}
-	p, code, ok := pickPlan(fs, stderr, c.plans, hf.host)
-	return p, c.cfg, code, ok
-}
-
-// rebootAction is the guest's reboot.action, which the plan does not
-// carry: "" (restart) when the configuration is not at hand.
-func rebootAction(cfg *lang.Config, name string) string {
-	if cfg == nil {
-		return ""
-	}
-	for _, g := range cfg.Guests {
-		if g.SysName == name && g.Reboot != nil && g.Reboot.Action.Set {
-			return g.Reboot.Action.V
-		}
-	}
-	return ""
 }
 
 func runStop(args []string, stdout, stderr io.Writer) int {
@@ -193,7 +156,7 @@ func runRestart(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	plan, cfg, code, ok := configPlan(fs, path, &gf.hostFlags, stderr)
+	plan, code, ok := planFor(fs, []string{path}, &gf.hostFlags, stderr)
 	if !ok {
 		return code
 	}
@@ -204,7 +167,7 @@ func runRestart(args []string, stdout, stderr io.Writer) int {
 	if code := stop(&gf, pos[0], stdout, stderr, true); code != exitOK {
 		return code
 	}
-	return start(&gf, pos[0], plan, cfg, stdout, stderr)
+	return start(&gf, pos[0], plan, stdout, stderr)
 }
 
 func runExec(args []string, stdout, stderr io.Writer) int {
@@ -308,7 +271,7 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	}
 	var plan *ir.Plan
 	if len(pos) > 0 || hasConfig(path) {
-		plan, _, code, ok = configPlan(fs, path, &gf.hostFlags, stderr)
+		plan, code, ok = planFor(fs, []string{path}, &gf.hostFlags, stderr)
 		if !ok {
 			return code
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,7 +82,18 @@ func sandbox(e *testscript.Env) error {
 			return fmt.Errorf("ip %v: %v: %s", args, err, out)
 		}
 	}
-	e.Defer(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	e.Defer(func() {
+		// A script that fails midway leaves its guests running: stop them
+		// (by their state under $WORK/state), then remove the cgroups the
+		// scripts put below one named after the namespace.
+		guests, _ := filepath.Glob(filepath.Join(e.WorkDir, "state", "*", "guests", "*"))
+		for _, g := range guests {
+			host := filepath.Base(filepath.Dir(filepath.Dir(g)))
+			run([]string{"stop", filepath.Base(g), "--host", host, "--state-dir", filepath.Join(e.WorkDir, "state"), "--force", "--timeout", "2s"}, io.Discard, io.Discard)
+		}
+		exec.Command("find", "/sys/fs/cgroup", "-depth", "-type", "d", "-path", "*/"+ns+"*", "-exec", "rmdir", "{}", "+").Run()
+		exec.Command("ip", "netns", "del", ns).Run()
+	})
 	e.Setenv("NETNS", ns)
 	return nil
 }

@@ -28,8 +28,8 @@ type Options struct {
 	// (DefaultCgroupParent when empty); without a leading slash it is
 	// taken below the cgroup of the process that starts the guest.
 	CgroupParent string
-	// Reboot is the guest's reboot.action: restart (when empty), halt or
-	// none.
+	// Reboot overrides the guest's reboot.action, which its plan's
+	// init.exec carries: restart (when both are empty), halt or none.
 	Reboot string
 	// Timeout is how long a stop gives the guest's init after SIGTERM
 	// before SIGKILL; DefaultTimeout when 0.
@@ -78,6 +78,14 @@ func Start(p *ir.Plan, name string, o Options) (*Record, error) {
 		return nil, err
 	}
 	reboot := o.Reboot
+	if reboot == "" {
+		// The plan carries it (init.exec); Options.Reboot overrides it.
+		for _, op := range gp.Ops {
+			if ie, ok := op.Body.(*ir.InitExec); ok {
+				reboot = ie.Reboot
+			}
+		}
+	}
 	switch reboot {
 	case "":
 		reboot = "restart"
