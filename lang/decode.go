@@ -187,12 +187,15 @@ func bigToInt(bf *big.Float, name string, rng hcl.Range) (int64, hcl.Diagnostics
 
 func toSize(val cty.Value, f *Field, rng hcl.Range) (int64, hcl.Diagnostics) {
 	if val.Type() == cty.String {
-		if _, err := strconv.ParseFloat(strings.TrimSpace(val.AsString()), 64); err == nil {
-			// A string without a unit means what a number means for this
-			// attribute ("204800" is 204800 KiB for space_total, as 204800
-			// is), not bytes.
-			val, _ = convert.Convert(val, cty.Number)
-			return toSize(val, f, rng)
+		if text := strings.TrimSpace(val.AsString()); text != "" {
+			if _, err := strconv.ParseFloat(text, 64); err == nil {
+				// A string without a unit means what a number means for
+				// this attribute ("204800" is 204800 KiB for space_total,
+				// as 204800 is), not bytes.
+				if num, err := convert.Convert(cty.StringVal(text), cty.Number); err == nil {
+					return toSize(num, f, rng)
+				}
+			}
 		}
 		n, err := stdlib.ParseSize(val.AsString())
 		if err != nil {

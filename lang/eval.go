@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
@@ -71,6 +72,7 @@ func (s *scope) eval(expr hcl.Expression) (cty.Value, hcl.Diagnostics) {
 		code := CodeExpression
 		if d.Summary == "Call to unknown function" {
 			code = CodeReference
+			d.Detail = unknownFunction(d.Detail)
 		}
 		d.Extra = &Extra{Code: code}
 	}
@@ -208,4 +210,31 @@ func Suggest(name string, candidates []string) string {
 		}
 	}
 	return best
+}
+
+// functionNames are the functions of stdlib, sorted: suggestions must not
+// depend on map order (hcl picks its own from a map, so the same mistake
+// could be answered two ways).
+var functionNames = sync.OnceValue(func() []string {
+	names := make([]string, 0, len(stdlib.Functions()))
+	for n := range stdlib.Functions() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+})
+
+// unknownFunction rewrites hcl's detail for a call to an unknown function
+// with a suggestion of our own.
+func unknownFunction(detail string) string {
+	_, rest, ok := strings.Cut(detail, `"`)
+	name, _, ok2 := strings.Cut(rest, `"`)
+	if !ok || !ok2 {
+		return detail
+	}
+	out := fmt.Sprintf("There is no function named %q.", name)
+	if sug := Suggest(name, functionNames()); sug != "" {
+		out += fmt.Sprintf(" Did you mean %q?", sug)
+	}
+	return out + " The functions are listed in docs/functions.md."
 }

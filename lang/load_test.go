@@ -250,3 +250,27 @@ guest "c" {
 		t.Errorf(`as = "1024" gave %d, want 1024 bytes`, got)
 	}
 }
+
+// A size with spaces around it reads as without them (it crashed once).
+func TestSizeWithSpaces(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"main.vsc.hcl": `
+host "srv1" {}
+guest "a" {
+  context = 300
+  disk_limit {
+    space_total = " 1 "
+  }
+  rlimits {
+    as = "0 "
+  }
+}
+`})
+	cfg, diags := Load(dir, Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if got := cfg.Guests[0].DiskLimit.SpaceTotal.V; got != 1024 {
+		t.Errorf(`space_total = " 1 " gave %d bytes, want 1 KiB`, got)
+	}
+}
