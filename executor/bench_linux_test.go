@@ -52,3 +52,29 @@ func BenchmarkApplyRoutesRules(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkReapplyRoutesRules re-applies the converged plan: all
+// observation, no change.
+func BenchmarkReapplyRoutesRules(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("SKIP: needs root for network namespaces")
+	}
+	p := routesRulesPlan(b)
+	ns := fmt.Sprintf("vsc-bench-%d", os.Getpid())
+	for _, args := range [][]string{{"netns", "add", ns}, {"-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"}, {"-n", ns, "link", "set", "eth0", "up"}} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+	}
+	defer exec.Command("ip", "netns", "del", ns).Run()
+	o := Options{StateDir: b.TempDir(), NetNS: ns}
+	if _, err := Apply(p, o); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		res, err := Apply(p, o)
+		if err != nil || !res.Empty() {
+			b.Fatalf("%+v %v", res, err)
+		}
+	}
+}
