@@ -70,18 +70,11 @@ func runStart(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	if len(pos) == 0 {
-		return usageError(fs, stderr, "which guest? Give its NAME")
-	}
-	path, code, ok := onePath(fs, pos[1:], stderr)
+	name, plan, code, ok := guestAndPlan(fs, pos, &gf.hostFlags, stderr)
 	if !ok {
 		return code
 	}
-	plan, code, ok := planFor(fs, []string{path}, &gf.hostFlags, stderr)
-	if !ok {
-		return code
-	}
-	return start(&gf, pos[0], plan, stdout, stderr)
+	return start(&gf, name, plan, stdout, stderr)
 }
 
 // start starts guest name of the plan.
@@ -147,27 +140,20 @@ func runRestart(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	if len(pos) == 0 {
-		return usageError(fs, stderr, "which guest? Give its NAME")
-	}
 	// Compile first: a configuration that does not compile leaves the
 	// guest running.
-	path, code, ok := onePath(fs, pos[1:], stderr)
+	name, plan, code, ok := guestAndPlan(fs, pos, &gf.hostFlags, stderr)
 	if !ok {
 		return code
 	}
-	plan, code, ok := planFor(fs, []string{path}, &gf.hostFlags, stderr)
-	if !ok {
-		return code
-	}
-	if _, err := guest.GuestPlan(plan, pos[0]); err != nil {
-		fmt.Fprintf(stderr, "vsc: restart %s: %v\n", pos[0], err)
+	if _, err := guest.GuestPlan(plan, name); err != nil {
+		fmt.Fprintf(stderr, "vsc: restart %s: %v\n", name, err)
 		return exitFailed
 	}
-	if code := stop(&gf, pos[0], stdout, stderr, true); code != exitOK {
+	if code := stop(&gf, name, stdout, stderr, true); code != exitOK {
 		return code
 	}
-	return start(&gf, pos[0], plan, stdout, stderr)
+	return start(&gf, name, plan, stdout, stderr)
 }
 
 func runExec(args []string, stdout, stderr io.Writer) int {
@@ -331,4 +317,14 @@ func hasConfig(path string) bool {
 		}
 	}
 	return false
+}
+
+// guestAndPlan reads NAME [PATH|PLANFILE]: the guest's name on the host,
+// and the plan of its configuration (or the saved plan).
+func guestAndPlan(fs *flag.FlagSet, pos []string, hf *hostFlags, stderr io.Writer) (string, *ir.Plan, int, bool) {
+	if len(pos) == 0 {
+		return "", nil, usageError(fs, stderr, "which guest? Give its NAME"), false
+	}
+	plan, code, ok := planFor(fs, pos[1:], hf, stderr)
+	return pos[0], plan, code, ok
 }

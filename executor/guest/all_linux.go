@@ -21,26 +21,20 @@ type Ref struct{ Host, Name string }
 func Started(o Options, host string) ([]Ref, error) {
 	hosts := []string{host}
 	if host == "" {
-		hosts = nil
-		entries, err := os.ReadDir(o.stateDir())
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		var err error
+		if hosts, err = subdirs(o.stateDir()); err != nil {
 			return nil, err
-		}
-		for _, e := range entries {
-			if e.IsDir() {
-				hosts = append(hosts, e.Name())
-			}
 		}
 	}
 	var out []Ref
 	for _, h := range hosts {
-		entries, err := os.ReadDir(filepath.Join(o.stateDir(), h, guestsDir))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		names, err := subdirs(filepath.Join(o.stateDir(), h, guestsDir))
+		if err != nil {
 			return nil, err
 		}
-		for _, e := range entries {
-			if _, err := os.Stat(filepath.Join(o.stateDir(), h, guestsDir, e.Name(), recordFile)); err == nil {
-				out = append(out, Ref{h, e.Name()})
+		for _, n := range names {
+			if _, err := os.Stat(filepath.Join(o.stateDir(), h, guestsDir, n, recordFile)); err == nil {
+				out = append(out, Ref{h, n})
 			}
 		}
 	}
@@ -136,4 +130,19 @@ func (p *prefixWriter) flush() {
 		fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.buf)
 		p.buf = nil
 	}
+}
+
+// subdirs lists the folders in dir by name; a missing dir has none.
+func subdirs(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
 }

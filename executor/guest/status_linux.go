@@ -1,9 +1,7 @@
 package guest
 
 import (
-	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -56,25 +54,19 @@ func List(p *ir.Plan, host string, o Options) ([]Status, error) {
 			add(key{p.Host, n})
 		}
 	} else if host == "" {
-		hosts = nil
-		entries, err := os.ReadDir(o.stateDir())
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		var err error
+		if hosts, err = subdirs(o.stateDir()); err != nil {
 			return nil, err
-		}
-		for _, e := range entries {
-			if e.IsDir() {
-				hosts = append(hosts, e.Name())
-			}
 		}
 	}
 	var more []key
 	for _, h := range hosts {
-		entries, err := os.ReadDir(filepath.Join(o.stateDir(), h, guestsDir))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		names, err := subdirs(filepath.Join(o.stateDir(), h, guestsDir))
+		if err != nil {
 			return nil, err
 		}
-		for _, e := range entries {
-			if k := (key{h, e.Name()}); e.IsDir() && !seen[k] {
+		for _, n := range names {
+			if k := (key{h, n}); !seen[k] {
 				more = append(more, k)
 			}
 		}
