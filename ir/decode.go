@@ -184,6 +184,15 @@ type object struct {
 // duplicated keys (encoding/json would silently keep the last one, so a
 // hand-edited plan could say two things at once).
 func parseObject(data []byte) (object, error) {
+	if o, ok := scanObject(data); ok {
+		return o, nil
+	}
+	return parseObjectCarefully(data)
+}
+
+// parseObjectCarefully is parseObject through encoding/json's tokens:
+// slower, and exact in its errors.
+func parseObjectCarefully(data []byte) (object, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
@@ -253,6 +262,9 @@ func parseString(raw json.RawMessage) (string, error) {
 	if len(raw) == 0 || raw[0] != '"' {
 		return "", want("a string", raw)
 	}
+	if s, ok := plainString(raw); ok {
+		return s, nil
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", syntaxError(err)
@@ -263,6 +275,9 @@ func parseString(raw json.RawMessage) (string, error) {
 func parseArray(raw json.RawMessage) ([]json.RawMessage, error) {
 	if len(raw) == 0 || raw[0] != '[' {
 		return nil, want("an array", raw)
+	}
+	if elems, ok := scanArray(raw); ok {
+		return elems, nil
 	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(raw, &elems); err != nil {
