@@ -49,7 +49,8 @@ func (o *Options) stateDir() string {
 type Result struct {
 	Added, Changed, Removed int
 	// Observed identifies the live objects the run acted on, as they were
-	// before it (see ObservedDigest).
+	// before it (see ObservedDigest); set by dry runs and by runs of a
+	// reviewed plan.
 	Observed string
 }
 
@@ -162,7 +163,11 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
-	res.Observed = observedDigest(lives, rec)
+	if p.ObservedDigest != "" || o.DryRun {
+		// Only a reviewed plan is checked against it, and only a review
+		// saves it: a plain run need not write out every live object.
+		res.Observed = observedDigest(lives, rec)
+	}
 	if p.ObservedDigest != "" {
 		if now := res.Observed; now != p.ObservedDigest {
 			return res, fmt.Errorf("the host changed since this plan was reviewed: the objects it acts on on %s are not what they were (observed %s, now %s). Review a new plan with vsc apply --dry-run", h.where(), p.ObservedDigest, now)

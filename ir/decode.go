@@ -22,7 +22,9 @@ import (
 // Decode only parses; Verify judges what the values mean. It never
 // panics, whatever the input.
 func Decode(data []byte) (*Plan, error) {
-	top, err := parseObject(data)
+	// One validation of the whole plan vouches for every value in it.
+	valid := json.Valid(data)
+	top, err := parseObject(data, valid)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
@@ -56,12 +58,12 @@ func Decode(data []byte) (*Plan, error) {
 	if err := checkFormatVersion(p.FormatVersion); err != nil {
 		return nil, fmt.Errorf("plan: format_version: %w", err)
 	}
-	ops, err := parseArray(top.vals["ops"])
+	ops, err := parseArray(top.vals["ops"], valid)
 	if err != nil {
 		return nil, fmt.Errorf("plan: ops: %w", err)
 	}
 	for i, raw := range ops {
-		op, err := decodeOp(i, raw)
+		op, err := decodeOp(i, raw, valid)
 		if err != nil {
 			return nil, err
 		}
@@ -70,9 +72,10 @@ func Decode(data []byte) (*Plan, error) {
 	return p, nil
 }
 
-func decodeOp(pos int, raw json.RawMessage) (*Op, error) {
+// decodeOp parses one op; valid says its syntax is known to be valid.
+func decodeOp(pos int, raw json.RawMessage, valid bool) (*Op, error) {
 	name := "op " + strconv.Itoa(pos)
-	o, err := parseObject(raw)
+	o, err := parseObject(raw, valid)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -101,7 +104,7 @@ func decodeOp(pos int, raw json.RawMessage) (*Op, error) {
 	if op.Origin, err = parseString(o.vals["origin"]); err != nil {
 		return nil, fmt.Errorf("%s: origin: %w", name, err)
 	}
-	after, err := parseArray(o.vals["after"])
+	after, err := parseArray(o.vals["after"], valid)
 	if err != nil {
 		return nil, fmt.Errorf("%s: after: %w", name, err)
 	}
@@ -119,14 +122,14 @@ func decodeOp(pos int, raw json.RawMessage) (*Op, error) {
 		if !ok {
 			continue // only omitempty ones, after o.only
 		}
-		if err := decodeField(f, v.Field(f.index), raw); err != nil {
+		if err := decodeField(f, v.Field(f.index), raw, valid); err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", name, f.name, err)
 		}
 	}
 	return op, nil
 }
 
-func decodeField(f field, v reflect.Value, raw json.RawMessage) error {
+func decodeField(f field, v reflect.Value, raw json.RawMessage, valid bool) error {
 	switch f.typ {
 	case typeString:
 		s, err := parseString(raw)
@@ -155,7 +158,7 @@ func decodeField(f field, v reflect.Value, raw json.RawMessage) error {
 		v.SetUint(n)
 		return err
 	case typeStrings:
-		elems, err := parseArray(raw)
+		elems, err := parseArray(raw, valid)
 		if err != nil {
 			return err
 		}
@@ -183,8 +186,8 @@ type object struct {
 // parseObject parses data as exactly one JSON object, refusing
 // duplicated keys (encoding/json would silently keep the last one, so a
 // hand-edited plan could say two things at once).
-func parseObject(data []byte) (object, error) {
-	if o, ok := scanObject(data); ok {
+func parseObject(data []byte, valid bool) (object, error) {
+	if o, ok := scanObject(data, valid); ok {
 		return o, nil
 	}
 	return parseObjectCarefully(data)
@@ -272,11 +275,11 @@ func parseString(raw json.RawMessage) (string, error) {
 	return s, nil
 }
 
-func parseArray(raw json.RawMessage) ([]json.RawMessage, error) {
+func parseArray(raw json.RawMessage, valid bool) ([]json.RawMessage, error) {
 	if len(raw) == 0 || raw[0] != '[' {
 		return nil, want("an array", raw)
 	}
-	if elems, ok := scanArray(raw); ok {
+	if elems, ok := scanArray(raw, valid); ok {
 		return elems, nil
 	}
 	var elems []json.RawMessage
@@ -340,5 +343,5 @@ func want(what string, raw []byte) error {
 // DecodeOp parses one op in its JSON form (as Op.MarshalJSON writes it),
 // as strictly as Decode parses a plan's ops.
 func DecodeOp(data []byte) (*Op, error) {
-	return decodeOp(0, data)
+	return decodeOp(0, data, json.Valid(data))
 }

@@ -14,9 +14,10 @@ import (
 
 // scanObject cuts a valid JSON object into its keys and raw values; ok is
 // false when data is not a valid object, or on a duplicated key (whose
-// error the careful path gives).
-func scanObject(data []byte) (object, bool) {
-	if !json.Valid(data) {
+// error the careful path gives). valid says data is known to be valid
+// JSON already.
+func scanObject(data []byte, valid bool) (object, bool) {
+	if !valid && !json.Valid(data) {
 		return object{}, false
 	}
 	i := skipSpace(data, 0)
@@ -58,8 +59,8 @@ func scanObject(data []byte) (object, bool) {
 }
 
 // scanArray cuts a valid JSON array into its raw elements.
-func scanArray(data []byte) ([]json.RawMessage, bool) {
-	if !json.Valid(data) || len(data) == 0 || data[0] != '[' {
+func scanArray(data []byte, valid bool) ([]json.RawMessage, bool) {
+	if !valid && !json.Valid(data) || len(data) == 0 || data[0] != '[' {
 		return nil, false
 	}
 	out := []json.RawMessage{}

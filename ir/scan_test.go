@@ -24,7 +24,7 @@ func TestScanMatchesCareful(t *testing.T) {
 		inputs = append(inputs, raw)
 	}
 	for _, in := range inputs {
-		fast, ok := scanObject(in)
+		fast, ok := scanObject(in, false)
 		if !ok {
 			t.Errorf("scanObject refused valid %s", in)
 			continue
@@ -43,7 +43,7 @@ func TestScanMatchesCareful(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`{"a":1,"a":2}`, `{"a":1} x`, `[1]`, `{"a":}`, ``, `{"a\u0062":1}`} {
-		if _, ok := scanObject([]byte(bad)); ok {
+		if _, ok := scanObject([]byte(bad), false); ok {
 			t.Errorf("scanObject accepted %q: the careful path must judge it", bad)
 		}
 	}
