@@ -187,16 +187,19 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 			res.Removed++
 		}
 	}
-	if err := h.precheck(acts, lives); err != nil {
-		return res, err
-	}
+	perr := h.precheck(acts, lives)
 	out := o.Out
 	if out == nil {
 		out = io.Discard
 	}
 	if o.DryRun || len(acts) == 0 {
+		// A review shows the changes even when this host could not take
+		// them, then says why.
 		printReview(out, acts)
-		return res, nil
+		return res, perr
+	}
+	if perr != nil {
+		return res, perr
 	}
 	failAt := -1
 	if o.FailAt != nil {

@@ -102,7 +102,11 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 	res, err := executor.Apply(plan, o)
 	if err != nil {
 		flush()
-		fmt.Fprintf(stderr, "vsc: apply failed: %v\n", err)
+		if *dryRun {
+			fmt.Fprintf(stderr, "vsc: this host could not take these changes: %v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "vsc: apply failed: %v\n", err)
+		}
 		return exitFailed
 	}
 	switch {
