@@ -28,8 +28,11 @@ bench:
 FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+	$(GO) test ./lang -run '^$$' -fuzz FuzzChunks -fuzztime $(FUZZTIME)
 	$(GO) test ./ir -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./stdlib -run '^$$' -fuzz FuzzParseSize -fuzztime $(FUZZTIME)
 	$(GO) test ./stdlib -run '^$$' -fuzz FuzzCidr -fuzztime $(FUZZTIME)
 	$(GO) test ./executor -run '^$$' -fuzz FuzzMountinfo -fuzztime $(FUZZTIME)
+	$(GO) test ./executor -run '^$$' -fuzz FuzzJournal -fuzztime $(FUZZTIME)
+	$(GO) test ./lsp -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME)
 	$(GO) test ./executor/build -run '^$$' -fuzz FuzzTemplate -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
