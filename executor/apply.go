@@ -301,9 +301,13 @@ func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live, removals 
 				ir.BodyText(op.Body), op.Origin, h.where(), ir.BodyText(l.body)))
 		}
 	}
+	goes, back, more := h.onReplacedLinks(want, adds, rec, lives)
+	conflicts = append(conflicts, more...)
 	if len(conflicts) > 0 {
 		return nil, errors.New(strings.Join(conflicts, "\n"))
 	}
+	removes = append(removes, goes...)
+	adds = append(adds, back...)
 	if !removals {
 		return adds, nil
 	}
@@ -328,6 +332,79 @@ func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live, removals 
 		}
 	}
 	return append(removes, adds...), nil
+}
+
+// onReplacedLinks handles what lives on a link the run replaces (a VLAN
+// whose id or parent changed): the kernel deletes a link's addresses and
+// routes with it. vsc's own, which the plan keeps, are removed before the
+// link and added back after it, as steps of their own, so that a rollback
+// restores them too; a foreign one would be lost, so it stops the run.
+func (h *Host) onReplacedLinks(want []*ir.Op, acts []*action, rec *record, lives map[string]live) (goes, back []*action, conflicts []string) {
+	replaced := map[string]bool{}
+	acted := map[string]bool{}
+	for _, a := range acts {
+		acted[a.key] = true
+		if a.want == nil {
+			continue
+		}
+		if l, ok := a.want.Body.(*ir.LinkAdd); ok && a.verb == change {
+			replaced[l.Name] = true
+		}
+	}
+	if len(replaced) == 0 {
+		return nil, nil, nil
+	}
+	planned := map[string]*ir.Op{}
+	for _, op := range want {
+		planned[keyOf(op.Body)] = op
+	}
+	keys := make([]string, 0, len(lives))
+	for k := range lives {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		l := lives[k]
+		dev := devOf(l.body)
+		if !replaced[dev] || acted[k] {
+			continue
+		}
+		hd, _ := handlerOf(l.body.Kind())
+		_, recorded := rec.byKey[k]
+		if !ours(hd, l, recorded) {
+			conflicts = append(conflicts, fmt.Sprintf("replacing link %s would delete %s on it, which vsc did not create. Remove it first, or keep the link as it is.", dev, ir.BodyText(l.body)))
+		}
+	}
+	// Removals in reverse plan order (routes before the addresses that
+	// reach their gateways), additions in plan order.
+	for i := len(want) - 1; i >= 0; i-- {
+		op := want[i]
+		k := keyOf(op.Body)
+		if l, ok := lives[k]; ok && replaced[devOf(op.Body)] && !acted[k] {
+			hd, _ := handlerOf(op.Body.Kind())
+			goes = append(goes, &action{verb: remove, key: k, old: &ir.Op{Owner: op.Owner, Origin: op.Origin, Body: l.body}, h: hd,
+				note: "goes with link " + devOf(op.Body)})
+		}
+	}
+	for _, op := range want {
+		k := keyOf(op.Body)
+		if _, ok := lives[k]; ok && replaced[devOf(op.Body)] && !acted[k] {
+			hd, _ := handlerOf(op.Body.Kind())
+			back = append(back, &action{verb: add, key: k, want: op, h: hd, note: "back on the new link"})
+		}
+	}
+	return goes, back, conflicts
+}
+
+// devOf is the link an object lives on, "" for objects on no link.
+func devOf(b ir.Body) string {
+	switch b := b.(type) {
+	case *ir.AddrAdd:
+		return b.Dev
+	case *ir.RouteAdd:
+		return b.Dev
+	}
+	return ""
 }
 
 // ours tells whether a live object is vsc's: one that carries vsc's mark,
