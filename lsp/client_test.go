@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	if _, err := exec.LookPath(goTool); err != nil {
 		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	build := exec.Command(goTool, "build", "-o", vscBin, "vsc/cmd/vsc")
+	build := exec.Command(goTool, "build", "-buildvcs=false", "-o", vscBin, "vsc/cmd/vsc")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building vsc:", err)
