@@ -226,10 +226,24 @@ func planFor(fs *flag.FlagSet, pos []string, hf *hostFlags, stderr io.Writer) (*
 }
 
 // isPlanFile tells a saved plan from a configuration: a file that is not
-// a *.vsc.hcl or *.vsc.json configuration file.
+// a *.vsc.hcl or *.vsc.json configuration and holds a JSON object (a
+// configuration in HCL never starts with "{").
 func isPlanFile(path string) bool {
 	st, err := os.Stat(path)
-	return err == nil && !st.IsDir() && !strings.HasSuffix(path, lang.SuffixNative) && !strings.HasSuffix(path, lang.SuffixJSON)
+	if err != nil || st.IsDir() || strings.HasSuffix(path, lang.SuffixNative) || strings.HasSuffix(path, lang.SuffixJSON) {
+		return false
+	}
+	if strings.HasSuffix(path, ".json") {
+		return true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := f.Read(head)
+	return strings.HasPrefix(strings.TrimLeft(string(head[:n]), " \t\r\n"), "{")
 }
 
 // sameSource refuses a saved plan whose configuration changed since it
