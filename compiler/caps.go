@@ -1,52 +1,10 @@
 package compiler
 
-import "strings"
+import (
+	"strings"
 
-// capabilityNumbers are Linux's capabilities (include/uapi/linux/capability.h),
-// without the CAP_ prefix, CAP_CHOWN (0) to CAP_CHECKPOINT_RESTORE (40).
-var capabilityNumbers = map[string]int{
-	"CHOWN":              0,
-	"DAC_OVERRIDE":       1,
-	"DAC_READ_SEARCH":    2,
-	"FOWNER":             3,
-	"FSETID":             4,
-	"KILL":               5,
-	"SETGID":             6,
-	"SETUID":             7,
-	"SETPCAP":            8,
-	"LINUX_IMMUTABLE":    9,
-	"NET_BIND_SERVICE":   10,
-	"NET_BROADCAST":      11,
-	"NET_ADMIN":          12,
-	"NET_RAW":            13,
-	"IPC_LOCK":           14,
-	"IPC_OWNER":          15,
-	"SYS_MODULE":         16,
-	"SYS_RAWIO":          17,
-	"SYS_CHROOT":         18,
-	"SYS_PTRACE":         19,
-	"SYS_PACCT":          20,
-	"SYS_ADMIN":          21,
-	"SYS_BOOT":           22,
-	"SYS_NICE":           23,
-	"SYS_RESOURCE":       24,
-	"SYS_TIME":           25,
-	"SYS_TTY_CONFIG":     26,
-	"MKNOD":              27,
-	"LEASE":              28,
-	"AUDIT_WRITE":        29,
-	"AUDIT_CONTROL":      30,
-	"SETFCAP":            31,
-	"MAC_OVERRIDE":       32,
-	"MAC_ADMIN":          33,
-	"SYSLOG":             34,
-	"WAKE_ALARM":         35,
-	"BLOCK_SUSPEND":      36,
-	"AUDIT_READ":         37,
-	"PERFMON":            38,
-	"BPF":                39,
-	"CHECKPOINT_RESTORE": 40,
-}
+	"vsc/ir"
+)
 
 // contextCapabilities are util-vserver's context capabilities
 // (ccapabilities), which a mainline kernel does not have; named here only
@@ -64,23 +22,13 @@ var contextCapabilities = map[string]bool{
 // no such capability.
 func Capability(name string) (canon string, number int, ok bool) {
 	canon = strings.TrimPrefix(strings.ToUpper(name), "CAP_")
-	number, ok = capabilityNumbers[canon]
+	number, ok = ir.Capability(canon)
 	return canon, number, ok
-}
-
-// capabilityNames lists the canonical names in number order, for
-// suggestions that do not depend on map order.
-func capabilityNames() []string {
-	out := make([]string, len(capabilityNumbers))
-	for n, i := range capabilityNumbers {
-		out[i] = n
-	}
-	return out
 }
 
 // CapabilityNames lists Linux's capabilities without CAP_, in number
 // order (CHOWN is 0), for editors to offer.
-func CapabilityNames() []string { return capabilityNames() }
+func CapabilityNames() []string { return ir.CapabilityNames() }
 
 // Dangerous says what adding a capability lets a guest do to the host,
 // "" for a capability capability-dangerous does not warn about.

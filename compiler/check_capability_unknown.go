@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"vsc/ir"
 	"vsc/lang"
 )
 
@@ -29,7 +30,7 @@ Fix the spelling, or remove the name.
 `,
 	Run: func(p *Pass) {
 		seen := once{}
-		names := capabilityNames()
+		names := ir.CapabilityNames()
 		eachGuestBlock(p, func(g *lang.Guest) {
 			if g.Capabilities == nil {
 				return

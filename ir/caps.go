@@ -41,3 +41,67 @@ func (b *CapsDrop) check(c *checker) {
 		}
 	})
 }
+
+// capabilities numbers Linux's capabilities (include/uapi/linux/capability.h)
+// by the names caps.drop uses: upper case, without CAP_, CAP_CHOWN (0) to
+// CAP_CHECKPOINT_RESTORE (40). The compiler checks names against it and
+// the executor drops capabilities by these numbers.
+var capabilities = map[string]int{
+	"CHOWN":              0,
+	"DAC_OVERRIDE":       1,
+	"DAC_READ_SEARCH":    2,
+	"FOWNER":             3,
+	"FSETID":             4,
+	"KILL":               5,
+	"SETGID":             6,
+	"SETUID":             7,
+	"SETPCAP":            8,
+	"LINUX_IMMUTABLE":    9,
+	"NET_BIND_SERVICE":   10,
+	"NET_BROADCAST":      11,
+	"NET_ADMIN":          12,
+	"NET_RAW":            13,
+	"IPC_LOCK":           14,
+	"IPC_OWNER":          15,
+	"SYS_MODULE":         16,
+	"SYS_RAWIO":          17,
+	"SYS_CHROOT":         18,
+	"SYS_PTRACE":         19,
+	"SYS_PACCT":          20,
+	"SYS_ADMIN":          21,
+	"SYS_BOOT":           22,
+	"SYS_NICE":           23,
+	"SYS_RESOURCE":       24,
+	"SYS_TIME":           25,
+	"SYS_TTY_CONFIG":     26,
+	"MKNOD":              27,
+	"LEASE":              28,
+	"AUDIT_WRITE":        29,
+	"AUDIT_CONTROL":      30,
+	"SETFCAP":            31,
+	"MAC_OVERRIDE":       32,
+	"MAC_ADMIN":          33,
+	"SYSLOG":             34,
+	"WAKE_ALARM":         35,
+	"BLOCK_SUSPEND":      36,
+	"AUDIT_READ":         37,
+	"PERFMON":            38,
+	"BPF":                39,
+	"CHECKPOINT_RESTORE": 40,
+}
+
+// Capability returns the number of a capability named as caps.drop names
+// it (SYS_ADMIN); ok is false when Linux has no such capability.
+func Capability(name string) (number int, ok bool) {
+	number, ok = capabilities[name]
+	return number, ok
+}
+
+// CapabilityNames lists the capabilities in number order (CHOWN is 0).
+func CapabilityNames() []string {
+	out := make([]string, len(capabilities))
+	for n, i := range capabilities {
+		out[i] = n
+	}
+	return out
+}
