@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"vsc/lang"
 )
@@ -38,26 +36,17 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 	}
 	changed := 0
 	var diags hcl.Diagnostics
-	files := map[string]*hcl.File{}
 	for _, name := range names {
 		src, err := os.ReadFile(name)
 		if err != nil {
 			fmt.Fprintf(stderr, "vsc: %v\n", err)
 			return exitFailed
 		}
-		// hclwrite formats whatever tokens it is given; refuse to touch a
-		// file that does not parse rather than rewrite it into something
-		// else.
-		f, d := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+		out, d := lang.Format(name, src)
 		if d.HasErrors() {
-			for _, x := range d {
-				x.Extra = &lang.Extra{Code: lang.CodeSyntax}
-			}
 			diags = append(diags, d...)
-			files[name] = f
 			continue
 		}
-		out := hclwrite.Format(src)
 		if bytes.Equal(out, src) {
 			continue
 		}
@@ -72,7 +61,7 @@ func runFmt(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if diags.HasErrors() {
-		writeDiagnostics(stderr, diags, files)
+		writeDiagnostics(stderr, diags, nil) // snippets read from the files
 		return exitFailed
 	}
 	if *check && changed > 0 {
