@@ -177,16 +177,8 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
-	for _, a := range acts {
-		switch a.verb {
-		case add:
-			res.Added++
-		case change:
-			res.Changed++
-		case remove:
-			res.Removed++
-		}
-	}
+	counts := tally(acts)
+	res.Added, res.Changed, res.Removed = counts.Added, counts.Changed, counts.Removed
 	perr := h.precheck(acts, lives)
 	out := o.Out
 	if out == nil {

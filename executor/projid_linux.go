@@ -310,6 +310,20 @@ func setFsxattr(fd int, fsx *fsxattr) error {
 	return nil
 }
 
+// ProjectID reads the project id of a file or folder (FS_IOC_FSGETXATTR),
+// not following a link; ok is false where there is none to read (a
+// special file, a filesystem without project ids). For disk use by
+// project id (vsc status).
+func ProjectID(path string) (id uint32, ok bool) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOATIME, 0)
+	if err != nil {
+		return 0, false
+	}
+	defer unix.Close(fd)
+	fsx, err := getFsxattr(fd)
+	return fsx.Projid, err == nil
+}
+
 // pathFsxattr reads the attributes of a folder, not following a link.
 func pathFsxattr(path string) (fsxattr, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)

@@ -49,9 +49,19 @@ func ownerHeading(owner string) string {
 // printReview writes what a run would do, then its summary line.
 func printReview(w io.Writer, acts []*action) {
 	p := newReviewPrinter(w)
-	var res Result
 	for _, a := range acts {
 		p.line(a)
+	}
+	if p.n > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, tally(acts).Summary())
+}
+
+// tally counts a run's actions by verb.
+func tally(acts []*action) Result {
+	var res Result
+	for _, a := range acts {
 		switch a.verb {
 		case add:
 			res.Added++
@@ -61,10 +71,7 @@ func printReview(w io.Writer, acts []*action) {
 			res.Removed++
 		}
 	}
-	if p.n > 0 {
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintln(w, res.Summary())
+	return res
 }
 
 // kernelWords says what the kernel answered, in words: "File exists

@@ -36,32 +36,9 @@ const DefaultStateDir = "/var/lib/vsc"
 // lock takes the host's lock, waiting for another run to finish; wait is
 // told once who holds it.
 func (h *Host) lock(wait func(holder string)) (unlock func(), err error) {
-	if err := os.MkdirAll(h.stateDir, 0o700); err != nil {
-		return nil, fmt.Errorf("state dir: %w", err)
-	}
-	f, err := os.OpenFile(filepath.Join(h.stateDir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := LockFile(h.stateDir, lockFile, wait)
 	if err != nil {
-		return nil, fmt.Errorf("state dir: %w", err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		if !errors.Is(err, unix.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("cannot lock %s: %w", f.Name(), err)
-		}
-		holder, _ := os.ReadFile(f.Name())
-		if wait != nil {
-			wait(strings.TrimSpace(string(holder)))
-		}
-		for {
-			err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-			if !errors.Is(err, unix.EINTR) {
-				break
-			}
-		}
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("cannot lock %s: %w", f.Name(), err)
-		}
+		return nil, err
 	}
 	f.Truncate(0)
 	f.WriteAt([]byte(fmt.Sprintf("pid %d\n", os.Getpid())), 0)
@@ -70,6 +47,38 @@ func (h *Host) lock(wait func(holder string)) (unlock func(), err error) {
 		unix.Flock(int(f.Fd()), unix.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// LockFile takes an exclusive lock (flock) on the file name of dir, both
+// made when missing. When another process holds it, waiting is told first
+// what the holder wrote in the file, then LockFile waits. Closing the
+// returned file releases the lock.
+func LockFile(dir, name string, waiting func(holder string)) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		if waiting != nil {
+			holder, _ := os.ReadFile(f.Name())
+			waiting(strings.TrimSpace(string(holder)))
+		}
+		for {
+			err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+			if !errors.Is(err, unix.EINTR) {
+				break
+			}
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot lock %s: %w", f.Name(), err)
+	}
+	return f, nil
 }
 
 // record is what vsc created on a host, by key, in creation order.

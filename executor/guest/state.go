@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"vsc/executor"
 	"vsc/ir"
 )
 
@@ -207,31 +208,13 @@ func waitExit(p Proc, timeout time.Duration) bool {
 // lock takes the guest's lock, waiting for the holder when there is one
 // (told once to waiting, if set).
 func lock(dir string, waiting func()) (unlock func(), err error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("state dir: %w", err)
-	}
-	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("state dir: %w", err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		if !errors.Is(err, unix.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("cannot lock %s: %w", f.Name(), err)
-		}
+	f, err := executor.LockFile(dir, lockFile, func(string) {
 		if waiting != nil {
 			waiting()
 		}
-		for {
-			err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-			if !errors.Is(err, unix.EINTR) {
-				break
-			}
-		}
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("cannot lock %s: %w", f.Name(), err)
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return func() { f.Close() }, nil
 }

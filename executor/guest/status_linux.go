@@ -5,10 +5,10 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"vsc/executor"
 	"vsc/ir"
 )
 
@@ -120,7 +120,7 @@ func diskUsed(root string, id uint32) *uint64 {
 	if err := unix.Lstat(root, &rootSt); err != nil || rootSt.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return nil
 	}
-	if pid, ok := projid(root); !ok || pid != id {
+	if pid, ok := executor.ProjectID(root); !ok || pid != id {
 		return nil
 	}
 	var blocks uint64
@@ -145,7 +145,7 @@ func diskUsed(root string, id uint32) *uint64 {
 			}
 			links[st.Ino] = true
 		}
-		if pid, ok := projid(path); ok && pid == id {
+		if pid, ok := executor.ProjectID(path); ok && pid == id {
 			blocks += uint64(st.Blocks)
 		}
 		return nil
@@ -153,32 +153,3 @@ func diskUsed(root string, id uint32) *uint64 {
 	kib := (blocks*512 + 1023) / 1024
 	return &kib
 }
-
-// projid reads the project id of a file or folder (FS_IOC_FSGETXATTR).
-func projid(path string) (uint32, bool) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOATIME, 0)
-	if err != nil {
-		return 0, false
-	}
-	defer unix.Close(fd)
-	var fsx fsxattr
-	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), fsIocFsgetxattr, uintptr(unsafe.Pointer(&fsx))); errno != 0 {
-		return 0, false
-	}
-	return fsx.Projid, true
-}
-
-// struct fsxattr (<linux/fs.h>), which x/sys/unix does not wrap, and
-// _IOR('X', 31, struct fsxattr) in the common ioctl encoding.
-type fsxattr struct {
-	Xflags     uint32
-	Extsize    uint32
-	Nextents   uint32
-	Projid     uint32
-	Cowextsize uint32
-	_          [8]byte
-}
-
-var _ [28]byte = [unsafe.Sizeof(fsxattr{})]byte{}
-
-const fsIocFsgetxattr = 0x801c581f
