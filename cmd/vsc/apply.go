@@ -97,16 +97,8 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 	}
 	stdout, flush := buffered(stdout)
 	defer flush()
-	o := hf.options(stdout, stderr)
-	o.DryRun = *dryRun
-	res, err := executor.Apply(plan, o)
-	if err != nil {
-		flush()
-		if *dryRun {
-			fmt.Fprintf(stderr, "vsc: this host could not take these changes: %v\n", err)
-		} else {
-			fmt.Fprintf(stderr, "vsc: apply failed: %v\n", err)
-		}
+	res, ok := execute("apply", executor.Apply, plan, &hf, *dryRun, stdout, flush, stderr)
+	if !ok {
 		return exitFailed
 	}
 	switch {
@@ -125,6 +117,25 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// execute runs an executor run of the plan (apply or destroy) with the
+// host flags, its review lines to stdout; a failure is said on stderr,
+// after the lines already written (flush).
+func execute(verb string, run func(*ir.Plan, executor.Options) (executor.Result, error), plan *ir.Plan, hf *hostFlags, dryRun bool, stdout io.Writer, flush func(), stderr io.Writer) (executor.Result, bool) {
+	o := hf.options(stdout, stderr)
+	o.DryRun = dryRun
+	res, err := run(plan, o)
+	if err != nil {
+		flush()
+		if dryRun {
+			fmt.Fprintf(stderr, "vsc: this host could not take these changes: %v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "vsc: %s failed: %v\n", verb, err)
+		}
+		return res, false
+	}
+	return res, true
 }
 
 // autostart starts, after the host state, the guests with autostart =
@@ -177,12 +188,8 @@ func runDestroy(args []string, stdout, stderr io.Writer) int {
 	}
 	stdout, flush := buffered(stdout)
 	defer flush()
-	o := hf.options(stdout, stderr)
-	o.DryRun = *dryRun
-	res, err := executor.Destroy(plan, o)
-	if err != nil {
-		flush()
-		fmt.Fprintf(stderr, "vsc: destroy failed: %v\n", err)
+	res, ok := execute("destroy", executor.Destroy, plan, &hf, *dryRun, stdout, flush, stderr)
+	if !ok {
 		return exitFailed
 	}
 	if !*dryRun && !res.Empty() {

@@ -10,20 +10,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("check", "[PATH] [--format text|json] [--var NAME=VALUE] [--var-file FILE]", stderr)
 	var cf configFlags
 	cf.register(fs)
-	pos, code, ok := parseOrUsage(fs, args)
+	c, code, ok := cf.parseAndLoad(fs, args, stderr)
 	if !ok {
 		return code
-	}
-	if code, ok := cf.checkFormat(fs, stderr); !ok {
-		return code
-	}
-	path, code, ok := onePath(fs, pos, stderr)
-	if !ok {
-		return code
-	}
-	c, err := load(path, &cf)
-	if err != nil {
-		return internalError(stderr, err)
 	}
 	if cf.format == "json" {
 		if err := writeDiagnosticsJSON(stdout, c.diags); err != nil {

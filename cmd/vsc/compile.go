@@ -19,20 +19,9 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	cf.register(fs)
 	host := fs.String("host", "", "the `HOST` to compile for (needed when the configuration has several)")
 	out := fs.String("o", "", "save the plan as JSON to `FILE` instead of printing it")
-	pos, code, ok := parseOrUsage(fs, args)
+	c, code, ok := cf.parseAndLoad(fs, args, stderr)
 	if !ok {
 		return code
-	}
-	if code, ok := cf.checkFormat(fs, stderr); !ok {
-		return code
-	}
-	path, code, ok := onePath(fs, pos, stderr)
-	if !ok {
-		return code
-	}
-	c, err := load(path, &cf)
-	if err != nil {
-		return internalError(stderr, err)
 	}
 	if c.diags.HasErrors() {
 		writeDiagnostics(stderr, c.diags, c.cfg.Files)
@@ -45,6 +34,7 @@ func runCompile(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
+	var err error
 	switch {
 	case *out != "":
 		if err := savePlan(plan, *out); err != nil {

@@ -36,6 +36,28 @@ func (c *configFlags) checkFormat(fs *flag.FlagSet, stderr io.Writer) (int, bool
 	return 0, true
 }
 
+// parseAndLoad parses the command line of a command that reads one
+// configuration (flags, --format, at most one PATH), then loads, checks
+// and compiles it. ok is false when the command must exit with code.
+func (c *configFlags) parseAndLoad(fs *flag.FlagSet, args []string, stderr io.Writer) (*checked, int, bool) {
+	pos, code, ok := parseOrUsage(fs, args)
+	if !ok {
+		return nil, code, false
+	}
+	if code, ok := c.checkFormat(fs, stderr); !ok {
+		return nil, code, false
+	}
+	path, code, ok := onePath(fs, pos, stderr)
+	if !ok {
+		return nil, code, false
+	}
+	checked, err := load(path, c)
+	if err != nil {
+		return nil, internalError(stderr, err), false
+	}
+	return checked, 0, true
+}
+
 // checked is a loaded configuration with every diagnostic of vsc check:
 // reading, checks, and — when there are no errors — the compiled plan of
 // every host, each verified.
