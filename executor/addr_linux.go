@@ -50,12 +50,14 @@ func (addrHandler) observe(h *Host, bodies []ir.Body) (map[string]live, error) {
 			return nil, err
 		}
 		for _, a := range addrs {
-			ip, ok := netip.AddrFromSlice(a.IP)
+			if a.IPNet == nil {
+				continue
+			}
+			p, ok := prefixOf(a.IPNet, 0)
 			if !ok {
 				continue
 			}
-			ones, _ := a.Mask.Size()
-			body := &ir.AddrAdd{Dev: dev, Address: netip.PrefixFrom(ip.Unmap(), ones).String(), Label: a.Label}
+			body := &ir.AddrAdd{Dev: dev, Address: p.String(), Label: a.Label}
 			out[addrHandler{}.key(body)] = live{body: body}
 		}
 	}

@@ -457,9 +457,8 @@ func (h *Host) precheck(acts []*action, lives map[string]live) error {
 		return fmt.Errorf("cannot list the addresses of %s: %w", h.where(), err)
 	}
 	for _, a := range addrs {
-		if ip, ok := netip.AddrFromSlice(a.IP); ok {
-			ones, _ := a.Mask.Size()
-			w.addNet(mainTable, netip.PrefixFrom(ip.Unmap(), ones))
+		if p, ok := prefixOf(a.IPNet, 0); a.IPNet != nil && ok {
+			w.addNet(mainTable, p)
 		}
 	}
 	for _, l := range lives {

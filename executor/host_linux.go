@@ -2,6 +2,8 @@ package executor
 
 import (
 	"fmt"
+	"net"
+	"net/netip"
 	"path/filepath"
 	"runtime"
 
@@ -119,4 +121,23 @@ func (h *Host) links() (map[string]bool, error) {
 		out[l.Attrs().Name] = true
 	}
 	return out, nil
+}
+
+// prefixOf reads a netlink address or network as a prefix, host bits
+// kept. nil is the whole address space of family (a default route, a rule
+// from all); so are bytes that are no IP address, with ok false.
+func prefixOf(n *net.IPNet, family int) (netip.Prefix, bool) {
+	all := netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+	if family == netlink.FAMILY_V6 {
+		all = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+	}
+	if n == nil {
+		return all, true
+	}
+	a, ok := netip.AddrFromSlice(n.IP)
+	if !ok {
+		return all, false
+	}
+	ones, _ := n.Mask.Size()
+	return netip.PrefixFrom(a.Unmap(), ones), true
 }

@@ -216,16 +216,8 @@ func linkNames(h *Host) (map[int]string, error) {
 // gives its key. A route that is not a plain unicast one (blackhole,
 // multipath…) has neither gateway nor dev: no op asks for it.
 func routeBody(rt netlink.Route, names map[int]string) (string, *ir.RouteAdd) {
-	dst := netip.PrefixFrom(netip.IPv4Unspecified(), 0)
-	if rt.Family == netlink.FAMILY_V6 {
-		dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
-	}
-	if rt.Dst != nil {
-		if a, ok := netip.AddrFromSlice(rt.Dst.IP); ok {
-			ones, _ := rt.Dst.Mask.Size()
-			dst = netip.PrefixFrom(a.Unmap(), ones).Masked()
-		}
-	}
+	dst, _ := prefixOf(rt.Dst, rt.Family)
+	dst = dst.Masked()
 	body := &ir.RouteAdd{Table: rt.Table, To: dstKey(dst)}
 	if rt.Type == unix.RTN_UNICAST && len(rt.MultiPath) == 0 {
 		if a, ok := netip.AddrFromSlice(rt.Gw); ok {

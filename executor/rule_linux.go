@@ -61,16 +61,8 @@ func (ruleHandler) observe(h *Host, bodies []ir.Body) (map[string]live, error) {
 // network in ip(8)'s words, so that the rule is another object and the
 // messages say why.
 func ruleBody(r netlink.Rule) *ir.RuleAdd {
-	from := netip.PrefixFrom(netip.IPv4Unspecified(), 0)
-	if r.Family == netlink.FAMILY_V6 {
-		from = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
-	}
-	if r.Src != nil {
-		if a, ok := netip.AddrFromSlice(r.Src.IP); ok {
-			ones, _ := r.Src.Mask.Size()
-			from = netip.PrefixFrom(a.Unmap(), ones).Masked()
-		}
-	}
+	from, _ := prefixOf(r.Src, r.Family)
+	from = from.Masked()
 	return &ir.RuleAdd{From: from.String() + ruleExtras(r), Table: r.Table, Priority: r.Priority}
 }
 
