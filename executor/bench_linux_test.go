@@ -3,9 +3,9 @@ package executor
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"testing"
 
+	"vsc/internal/testns"
 	"vsc/ir"
 )
 
@@ -36,19 +36,18 @@ func BenchmarkApplyRoutesRules(b *testing.B) {
 	p := routesRulesPlan(b)
 	for b.Loop() {
 		b.StopTimer()
-		ns := fmt.Sprintf("vsc-bench-%d", os.Getpid())
-		for _, args := range [][]string{{"netns", "add", ns}, {"-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"}, {"-n", ns, "link", "set", "eth0", "up"}} {
-			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-				b.Fatalf("%v: %s", err, out)
-			}
+		ns, remove, err := testns.New("vsc-bench")
+		if err != nil {
+			b.Fatal(err)
 		}
 		o := Options{StateDir: b.TempDir(), NetNS: ns}
 		b.StartTimer()
 		if _, err := Apply(p, o); err != nil {
+			remove()
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		exec.Command("ip", "netns", "del", ns).Run()
+		remove()
 		b.StartTimer()
 	}
 }
@@ -60,13 +59,11 @@ func BenchmarkReapplyRoutesRules(b *testing.B) {
 		b.Skip("SKIP: needs root for network namespaces")
 	}
 	p := routesRulesPlan(b)
-	ns := fmt.Sprintf("vsc-bench-%d", os.Getpid())
-	for _, args := range [][]string{{"netns", "add", ns}, {"-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"}, {"-n", ns, "link", "set", "eth0", "up"}} {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			b.Fatalf("%v: %s", err, out)
-		}
+	ns, remove, err := testns.New("vsc-bench")
+	if err != nil {
+		b.Fatal(err)
 	}
-	defer exec.Command("ip", "netns", "del", ns).Run()
+	defer remove()
 	o := Options{StateDir: b.TempDir(), NetNS: ns}
 	if _, err := Apply(p, o); err != nil {
 		b.Fatal(err)

@@ -6,16 +6,15 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync/atomic"
 	"testing"
+
+	"vsc/internal/testns"
 )
 
 // Kernel tests run as root in a network namespace of their own, named
 // uniquely and removed even when the test fails; they never touch the
 // machine's own links, addresses, routes or rules. Results are read back
 // with `ip -j`, an independent reader.
-
-var sandboxes atomic.Int64
 
 type sandbox struct {
 	t        *testing.T
@@ -39,14 +38,12 @@ func needRoot(t *testing.T) {
 func newSandbox(t *testing.T) *sandbox {
 	t.Helper()
 	needRoot(t)
-	s := &sandbox{t: t, ns: fmt.Sprintf("vsc-test-%d-%d", os.Getpid(), sandboxes.Add(1)), stateDir: t.TempDir()}
-	runCmd(t, "ip", "netns", "add", s.ns)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", s.ns).Run() })
-	s.ip("link", "add", "eth0", "type", "veth", "peer", "name", "eth1")
-	s.ip("link", "set", "lo", "up")
-	s.ip("link", "set", "eth0", "up")
-	s.ip("link", "set", "eth1", "up")
-	return s
+	ns, remove, err := testns.New("vsc-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(remove)
+	return &sandbox{t: t, ns: ns, stateDir: t.TempDir()}
 }
 
 func (s *sandbox) options() Options {

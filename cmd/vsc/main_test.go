@@ -7,12 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"vsc/executor/build"
+	"vsc/internal/testns"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of testscript scripts (cmp's second file)")
@@ -63,24 +63,14 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-var sandboxes atomic.Int64
-
 // sandbox gives a script run as root a network namespace of its own,
 // $NETNS, with a veth pair eth0/eth1 up, removed when the script ends:
 // vsc apply aims at it with --netns and never touches the machine's own
 // links.
 func sandbox(e *testscript.Env) error {
-	ns := fmt.Sprintf("vsc-script-%d-%d", os.Getpid(), sandboxes.Add(1))
-	for _, args := range [][]string{
-		{"netns", "add", ns},
-		{"-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"},
-		{"-n", ns, "link", "set", "eth0", "up"},
-		{"-n", ns, "link", "set", "eth1", "up"},
-	} {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			exec.Command("ip", "netns", "del", ns).Run()
-			return fmt.Errorf("ip %v: %v: %s", args, err, out)
-		}
+	ns, remove, err := testns.New("vsc-script")
+	if err != nil {
+		return err
 	}
 	e.Defer(func() {
 		// A script that fails midway leaves its guests running: stop them
@@ -92,7 +82,7 @@ func sandbox(e *testscript.Env) error {
 			run([]string{"stop", filepath.Base(g), "--host", host, "--state-dir", filepath.Join(e.WorkDir, "state"), "--force", "--timeout", "2s"}, io.Discard, io.Discard)
 		}
 		exec.Command("find", "/sys/fs/cgroup", "-depth", "-type", "d", "-path", "*/"+ns+"*", "-exec", "rmdir", "{}", "+").Run()
-		exec.Command("ip", "netns", "del", ns).Run()
+		remove()
 	})
 	e.Setenv("NETNS", ns)
 	return nil

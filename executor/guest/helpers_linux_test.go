@@ -2,14 +2,12 @@ package guest
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 
 	"vsc/compiler"
 	"vsc/executor/build"
+	"vsc/internal/testns"
 	"vsc/ir"
 	"vsc/lang"
 )
@@ -27,8 +26,6 @@ import (
 // CgroupParent), all removed even when the test fails: a guest still
 // running at the end is stopped, then killed. Results are read back with
 // independent readers: /proc, ip -j, ps.
-
-var sandboxes atomic.Int64
 
 type sandbox struct {
 	t        testing.TB
@@ -58,18 +55,13 @@ func needRoot(t testing.TB) {
 func newSandbox(t testing.TB) *sandbox {
 	t.Helper()
 	needRoot(t)
-	n := sandboxes.Add(1)
-	s := &sandbox{t: t, dir: t.TempDir(), stateDir: t.TempDir(), host: "h",
-		netns:  fmt.Sprintf("vsc-guest-%d-%d", os.Getpid(), n),
-		parent: fmt.Sprintf("vsc-test-%d-%d", os.Getpid(), n)}
-	run(t, "ip", "netns", "add", s.netns)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", s.netns).Run() })
-	for _, args := range [][]string{
-		{"link", "add", "eth0", "type", "veth", "peer", "name", "eth1"},
-		{"link", "set", "lo", "up"}, {"link", "set", "eth0", "up"}, {"link", "set", "eth1", "up"},
-	} {
-		run(t, "ip", append([]string{"-n", s.netns}, args...)...)
+	ns, remove, err := testns.New("vsc-guest")
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(remove)
+	// The guests' cgroups go below one named after the namespace.
+	s := &sandbox{t: t, dir: t.TempDir(), stateDir: t.TempDir(), host: "h", netns: ns, parent: ns}
 	// Registered after the namespace's: runs before it is deleted.
 	t.Cleanup(s.cleanup)
 	return s

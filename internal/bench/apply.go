@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"vsc/internal/testns"
 )
 
 // Targets of the executor issue.
@@ -50,7 +52,7 @@ func applyBench(vsc, tmp string, runs int) error {
 		}
 		var vscBest, ipBest, reBest time.Duration
 		for r := 0; r < runs; r++ {
-			ns, cleanup, err := benchNetns(r)
+			ns, cleanup, err := benchNetns()
 			if err != nil {
 				return err
 			}
@@ -68,7 +70,7 @@ func applyBench(vsc, tmp string, runs int) error {
 			}
 			vscBest = best(vscBest, first)
 
-			ns, cleanup, err = benchNetns(r)
+			ns, cleanup, err = benchNetns()
 			if err != nil {
 				return err
 			}
@@ -108,23 +110,18 @@ func best(cur, t time.Duration) time.Duration {
 	return cur
 }
 
-// benchNetns makes a fresh network namespace with eth0 (a veth) up.
-func benchNetns(run int) (string, func(), error) {
-	ns := fmt.Sprintf("vsc-bench-%d-%d", os.Getpid(), run)
-	cleanup := func() { exec.Command("ip", "netns", "del", ns).Run() }
-	for _, args := range [][]string{
-		{"netns", "add", ns},
-		{"-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"},
-		{"-n", ns, "link", "set", "eth0", "up"},
-		{"-n", ns, "link", "set", "eth1", "up"},
-		{"-n", ns, "addr", "add", "10.255.0.1/16", "dev", "eth0"},
-	} {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			cleanup()
-			return "", nil, fmt.Errorf("ip %v: %v: %s", args, err, out)
-		}
+// benchNetns makes a fresh network namespace with eth0 (a veth) up and
+// the host's address on it.
+func benchNetns() (string, func(), error) {
+	ns, remove, err := testns.New("vsc-bench")
+	if err != nil {
+		return "", nil, err
 	}
-	return ns, cleanup, nil
+	if out, err := exec.Command("ip", "-n", ns, "addr", "add", "10.255.0.1/16", "dev", "eth0").CombinedOutput(); err != nil {
+		remove()
+		return "", nil, fmt.Errorf("ip addr add: %v: %s", err, out)
+	}
+	return ns, remove, nil
 }
 
 func timed(name string, args ...string) (time.Duration, error) {
