@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"strings"
 )
@@ -40,7 +41,32 @@ func main() {
 	if (len(os.Args) < 2 || os.Args[1] != "lsp") && os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		tuneGC()
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	stop := profile()
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// profile writes a CPU profile of the command to the file named by
+// VSC_CPUPROFILE, if set: how vsc's own speed work is measured
+// (go tool pprof vsc FILE).
+func profile() (stop func()) {
+	name := os.Getenv("VSC_CPUPROFILE")
+	if name == "" {
+		return func() {}
+	}
+	f, err := os.Create(name)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vsc: VSC_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // gcMemoryLimit is the heap a command may grow to before the garbage
