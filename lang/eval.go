@@ -57,6 +57,9 @@ func (s *scope) withEach(key, value cty.Value) *scope {
 // exists, so that an undefined name is reported once, as a reference error
 // with a suggestion, rather than as a type error of the object around it.
 func (s *scope) eval(expr hcl.Expression) (cty.Value, hcl.Diagnostics) {
+	if v, ok := constant(expr); ok {
+		return v, nil
+	}
 	// A constant refers to nothing: checkRefs, which walks the expression
 	// to find its references, would find none.
 	if !literal(expr) {
@@ -81,6 +84,24 @@ func (s *scope) eval(expr hcl.Expression) (cty.Value, hcl.Diagnostics) {
 			"This expression has no value that vsc can compute ahead of time. Use only constants, variables, locals and each.", expr.Range()))
 	}
 	return v, diags
+}
+
+// constant returns the value of the most common expressions, a literal
+// and a plain quoted string, without evaluating them: the value HCL would
+// compute is the literal's own (a template of one literal string part is
+// that string, known and not null).
+func constant(expr hcl.Expression) (cty.Value, bool) {
+	switch e := expr.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		return e.Val, true
+	case *hclsyntax.TemplateExpr:
+		if len(e.Parts) == 1 {
+			if l, ok := e.Parts[0].(*hclsyntax.LiteralValueExpr); ok && l.Val.Type() == cty.String && l.Val.IsKnown() && !l.Val.IsNull() && !l.Val.IsMarked() {
+				return l.Val, true
+			}
+		}
+	}
+	return cty.NilVal, false
 }
 
 // literal tells whether expr is a constant: a literal, or a string

@@ -274,3 +274,43 @@ guest "a" {
 		t.Errorf(`space_total = " 1 " gave %d bytes, want 1 KiB`, got)
 	}
 }
+
+// TestInputsDigest checks that the digest of the inputs on disk is the
+// digest of what Load read, and that every input is part of it.
+func TestInputsDigest(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("main.vsc.hcl", "variable \"n\" {\n  default = 1\n}\nhost \"a\" {}\n")
+	write("vars.hcl", "n = 2\n")
+	opts := Options{VarFiles: []string{filepath.Join(dir, "vars.hcl")}}
+	cfg, diags := Load(dir, opts)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	loaded, ok1 := cfg.InputsDigest(opts)
+	disk, ok2 := InputsDigest(dir, opts)
+	if !ok1 || !ok2 || loaded != disk {
+		t.Fatalf("digest of what was loaded %q (%v), of the disk %q (%v)", loaded, ok1, disk, ok2)
+	}
+	seen := map[string]bool{disk: true}
+	for _, change := range []func(){
+		func() { write("main.vsc.hcl", "variable \"n\" {\n  default = 3\n}\nhost \"a\" {}\n") },
+		func() { write("vars.hcl", "n = 4\n") },
+		func() { opts.Vars = []string{"n=5"} },
+		func() { write("other.vsc.hcl", "") },
+	} {
+		change()
+		d, ok := InputsDigest(dir, opts)
+		if !ok || seen[d] {
+			t.Fatalf("an input change gave a digest seen before (%v)", ok)
+		}
+		seen[d] = true
+	}
+	if _, ok := InputsDigest(filepath.Join(dir, "missing"), opts); ok {
+		t.Fatal("a missing configuration has a digest")
+	}
+}

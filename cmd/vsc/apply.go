@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -218,18 +220,36 @@ func planFor(fs *flag.FlagSet, pos []string, hf *hostFlags, stderr io.Writer) (*
 		}
 		return p, 0, true
 	}
+	// A configuration compiled before, unchanged, is not compiled again.
+	cached := filepath.Join(hf.stateDir, cacheFile)
+	if _, err := os.Stat(cached); err == nil {
+		if p, warnings, ok := cachedPlan(hf.stateDir, planCacheKey(path, hf)); ok {
+			stderr.Write(warnings)
+			return p, 0, true
+		}
+	}
 	c, err := load(path, &hf.configFlags)
 	if err != nil {
 		return nil, internalError(stderr, err), false
 	}
+	var warnings bytes.Buffer
 	if len(c.diags) > 0 {
 		// Warnings too: a run is the last moment to see them.
-		writeDiagnostics(stderr, c.diags, c.cfg.Files)
+		writeDiagnostics(&warnings, c.diags, c.cfg.Files)
+		stderr.Write(warnings.Bytes())
 	}
 	if c.diags.HasErrors() {
 		return nil, exitFailed, false
 	}
-	return pickPlan(fs, stderr, c.plans, hf.host)
+	p, code, ok := pickPlan(fs, stderr, c.plans, hf.host)
+	if ok {
+		// Kept under the key of the bytes compiled: files changed since
+		// they were read make another key.
+		if inputs, ok := c.cfg.InputsDigest(hf.langOptions()); ok {
+			cachePlan(hf.stateDir, cacheKeyOf(inputs, hf.host), p, warnings.Bytes())
+		}
+	}
+	return p, code, ok
 }
 
 // isPlanFile tells a saved plan from a configuration: a file that is not
@@ -260,7 +280,7 @@ func sameSource(p *ir.Plan, cf *configFlags) error {
 	if p.Source == "" {
 		return fmt.Errorf("the plan names no configuration, so vsc cannot tell that it is current")
 	}
-	cfg, diags := lang.Load(p.Source, lang.Options{Vars: cf.vars, VarFiles: cf.varFiles})
+	cfg, diags := lang.Load(p.Source, cf.langOptions())
 	if diags.HasErrors() {
 		return fmt.Errorf("its configuration %s no longer loads (%s): make a new plan", p.Source, diags[0].Summary)
 	}

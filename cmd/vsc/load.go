@@ -29,6 +29,11 @@ func (c *configFlags) registerVars(fs *flag.FlagSet) {
 	fs.Var(&c.varFiles, "var-file", "read variable values from an HCL or JSON `FILE` (repeatable)")
 }
 
+// langOptions are the options of lang.Load the flags give.
+func (c *configFlags) langOptions() lang.Options {
+	return lang.Options{Vars: c.vars, VarFiles: c.varFiles}
+}
+
 func (c *configFlags) checkFormat(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
 	if c.format != "text" && c.format != "json" {
 		return usageError(fs, stderr, "--format must be text or json, not %q", c.format), false
@@ -70,7 +75,7 @@ type checked struct {
 // load reads, checks and compiles a configuration. An error return is an
 // internal error of vsc (a plan failing verification), not a user mistake.
 func load(path string, c *configFlags) (*checked, error) {
-	cfg, diags := lang.Load(path, lang.Options{Vars: c.vars, VarFiles: c.varFiles})
+	cfg, diags := lang.Load(path, c.langOptions())
 	// The plans are compiled while the checks run, both only reading the
 	// configuration; they are kept only if the checks find no error, as
 	// lowering trusts what the checks establish.
