@@ -29,7 +29,8 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 	$(GO) test ./lang -run '^$$' -fuzz FuzzChunks -fuzztime $(FUZZTIME)
-	$(GO) test ./ir -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./ir -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./ir -run '^$$' -fuzz FuzzDecodeBinary -fuzztime $(FUZZTIME)
 	$(GO) test ./stdlib -run '^$$' -fuzz FuzzParseSize -fuzztime $(FUZZTIME)
 	$(GO) test ./stdlib -run '^$$' -fuzz FuzzCidr -fuzztime $(FUZZTIME)
 	$(GO) test ./executor -run '^$$' -fuzz FuzzMountinfo -fuzztime $(FUZZTIME)

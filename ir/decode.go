@@ -62,8 +62,9 @@ func Decode(data []byte) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan: ops: %w", err)
 	}
+	owners := map[string]string{}
 	for i, raw := range ops {
-		op, err := decodeOp(i, raw, valid)
+		op, err := decodeOp(i, raw, valid, owners)
 		if err != nil {
 			return nil, err
 		}
@@ -73,47 +74,61 @@ func Decode(data []byte) (*Plan, error) {
 }
 
 // decodeOp parses one op; valid says its syntax is known to be valid.
-func decodeOp(pos int, raw json.RawMessage, valid bool) (*Op, error) {
-	name := "op " + strconv.Itoa(pos)
+// owners, when not nil, holds the owners read so far, so that the ops of
+// one owner share its string.
+func decodeOp(pos int, raw json.RawMessage, valid bool, owners map[string]string) (*Op, error) {
 	o, err := parseObject(raw, valid)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("op %d: %w", pos, err)
 	}
-	kind, err := parseString(o.vals["kind"])
-	if err != nil {
-		return nil, fmt.Errorf("%s: kind: %w", name, err)
-	}
-	e := lookup(Kind(kind))
+	rawKind := o.vals["kind"]
+	e := lookupRaw(rawKind)
 	if e == nil {
-		return nil, fmt.Errorf("%s: kind: unknown kind %q", name, kind)
+		kind, err := parseString(rawKind)
+		if err != nil {
+			return nil, fmt.Errorf("op %d: kind: %w", pos, err)
+		}
+		if e = lookup(Kind(kind)); e == nil {
+			return nil, fmt.Errorf("op %d: kind: unknown kind %q", pos, kind)
+		}
 	}
-	name = fmt.Sprintf("op %d (%s)", pos, kind)
+	// The errors name the op as opName does; made only on an error.
+	fail := func(key string, err error) error {
+		if key != "" {
+			err = fmt.Errorf("%s: %w", key, err)
+		}
+		return fmt.Errorf("op %d (%s): %w", pos, e.Kind, err)
+	}
 	if err := o.only(opHeaderKeys, e.fields); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fail("", err)
 	}
 
 	op := &Op{Body: e.New()}
 	id, err := parseInt(o.vals["id"], intType)
 	if err != nil {
-		return nil, fmt.Errorf("%s: id: %w", name, err)
+		return nil, fail("id", err)
 	}
 	op.ID = int(id)
-	if op.Owner, err = parseString(o.vals["owner"]); err != nil {
-		return nil, fmt.Errorf("%s: owner: %w", name, err)
+	if op.Owner, err = parseOwner(o.vals["owner"], owners); err != nil {
+		return nil, fail("owner", err)
 	}
 	if op.Origin, err = parseString(o.vals["origin"]); err != nil {
-		return nil, fmt.Errorf("%s: origin: %w", name, err)
+		return nil, fail("origin", err)
 	}
-	after, err := parseArray(o.vals["after"], valid)
-	if err != nil {
-		return nil, fmt.Errorf("%s: after: %w", name, err)
-	}
-	for _, a := range after {
-		n, err := parseInt(a, intType)
+	if after, ok := scanInts(o.vals["after"], valid); ok {
+		op.After = after
+	} else {
+		after, err := parseArray(o.vals["after"], valid)
 		if err != nil {
-			return nil, fmt.Errorf("%s: after: %w", name, err)
+			return nil, fail("after", err)
 		}
-		op.After = append(op.After, int(n))
+		for _, a := range after {
+			n, err := parseInt(a, intType)
+			if err != nil {
+				return nil, fail("after", err)
+			}
+			op.After = append(op.After, int(n))
+		}
 	}
 
 	v := reflect.ValueOf(op.Body).Elem()
@@ -123,11 +138,53 @@ func decodeOp(pos int, raw json.RawMessage, valid bool) (*Op, error) {
 			continue // only omitempty ones, after o.only
 		}
 		if err := decodeField(f, v.Field(f.index), raw, valid); err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", name, f.name, err)
+			return nil, fail(f.name, err)
 		}
 	}
 	return op, nil
 }
+
+// lookupRaw returns the registry row of a kind written as a plain JSON
+// string, or nil, without making a string of it.
+func lookupRaw(raw json.RawMessage) *kindEntry {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil
+	}
+	return kindByName[string(raw[1:len(raw)-1])]
+}
+
+// kindByName is kindIndex by plain string, which a map lookup converts
+// from bytes without allocating.
+var kindByName = map[string]*kindEntry{}
+
+// indexForDecode adds a registry row to the decoder's lookups by bytes;
+// the registry's init calls it for each.
+func indexForDecode(e *kindEntry) {
+	kindByName[string(e.Kind)] = e
+	for _, f := range e.fields {
+		knownKeys[f.name] = f.name
+	}
+}
+
+// parseOwner parses an owner string, taking it from owners (and adding
+// it there) when owners is not nil: a plan has few owners, and thousands
+// of ops.
+func parseOwner(raw json.RawMessage, owners map[string]string) (string, error) {
+	if owners != nil && len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		if s, ok := owners[string(raw[1:len(raw)-1])]; ok {
+			return s, nil
+		}
+	}
+	s, err := parseString(raw)
+	if err == nil && owners != nil && len(owners) < maxOwners {
+		owners[string(raw[1:len(raw)-1])] = s
+	}
+	return s, err
+}
+
+// maxOwners bounds the owners a decoder keeps: a hand-made plan may give
+// each op an owner of its own.
+const maxOwners = 1024
 
 func decodeField(f field, v reflect.Value, raw json.RawMessage, valid bool) error {
 	switch f.typ {
@@ -295,6 +352,9 @@ var intType = reflect.TypeFor[int]()
 // t. 1e3 and 1.0 are refused: ids and limits are integers, and an
 // exponent would hide a typo.
 func parseInt(raw json.RawMessage, t reflect.Type) (int64, error) {
+	if n, ok := plainInt(raw); ok && (t.Bits() == 64 || n >= -1<<(t.Bits()-1) && n < 1<<(t.Bits()-1)) {
+		return n, nil
+	}
 	n, err := strconv.ParseInt(string(raw), 10, t.Bits())
 	if err != nil {
 		return 0, wantNumber("an integer", raw, t)
@@ -303,6 +363,9 @@ func parseInt(raw json.RawMessage, t reflect.Type) (int64, error) {
 }
 
 func parseUint(raw json.RawMessage, t reflect.Type) (uint64, error) {
+	if n, ok := plainInt(raw); ok && raw[0] != '-' && (t.Bits() == 64 || n < 1<<t.Bits()) {
+		return uint64(n), nil
+	}
 	n, err := strconv.ParseUint(string(raw), 10, t.Bits())
 	if err != nil {
 		return 0, wantNumber("a non-negative integer", raw, t)
@@ -343,5 +406,5 @@ func want(what string, raw []byte) error {
 // DecodeOp parses one op in its JSON form (as Op.MarshalJSON writes it),
 // as strictly as Decode parses a plan's ops.
 func DecodeOp(data []byte) (*Op, error) {
-	return decodeOp(0, data, json.Valid(data))
+	return decodeOp(0, data, json.Valid(data), nil)
 }

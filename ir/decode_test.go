@@ -2,9 +2,12 @@ package ir
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -151,6 +154,9 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a decoded plan does not encode: %v", err)
 		}
+		if want := indentJSON(t, enc); !bytes.Equal(enc, want) {
+			t.Fatalf("MarshalJSON does not indent as json.Indent:\n%s", cmp.Diff(string(want), string(enc)))
+		}
 		q, err := Decode(enc)
 		if err != nil {
 			t.Fatalf("a re-encoded plan does not decode: %v\n%s", err, enc)
@@ -200,5 +206,81 @@ func TestObservedDigestRoundTrip(t *testing.T) {
 	}
 	if !strings.Contains(back.Text(), " observed="+p.ObservedDigest) {
 		t.Error("text header lacks the observed digest")
+	}
+}
+
+// indentJSON returns data compacted, then indented by json.Indent with
+// two spaces: what MarshalJSON wrote before it indented by itself.
+func indentJSON(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var compact, out bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		t.Fatalf("invalid JSON: %v\n%s", err, data)
+	}
+	if err := json.Indent(&out, compact.Bytes(), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestDecodeLookups checks that the decoder's lookups by bytes know
+// every kind and field: they are filled by the registry's init, and an
+// empty one would only make Decode slower.
+func TestDecodeLookups(t *testing.T) {
+	for _, info := range Kinds() {
+		if kindByName[string(info.Kind)] != lookup(info.Kind) {
+			t.Errorf("%s: not in kindByName", info.Kind)
+		}
+		for _, f := range lookup(info.Kind).fields {
+			if knownKeys[f.name] != f.name {
+				t.Errorf("%s: %s: not in knownKeys", info.Kind, f.name)
+			}
+		}
+	}
+	for _, k := range append([]string{"format_version", "ops"}, opHeaderKeys...) {
+		if knownKeys[k] != k {
+			t.Errorf("%s: not in knownKeys", k)
+		}
+	}
+}
+
+// The fast paths of Decode (plain integers, after lists, known keys)
+// give what the careful ones give.
+func TestDecodeFastPaths(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		want []int
+		ok   bool
+	}{
+		{`[]`, nil, true},
+		{`[ ]`, nil, true},
+		{`[0]`, []int{0}, true},
+		{`[1, 22 ,333]`, []int{1, 22, 333}, true},
+		{`[-5]`, []int{-5}, true},
+		{`[123456789012345678]`, []int{123456789012345678}, true},
+		{`[1234567890123456789]`, nil, false}, // strconv's, with its range check
+		{`[1.0]`, nil, false},
+		{`[1e3]`, nil, false},
+		{`["1"]`, nil, false},
+		{`[1]x`, nil, false},
+	} {
+		got, ok := scanInts([]byte(c.raw), true)
+		if ok != c.ok || !cmp.Equal(got, c.want) {
+			t.Errorf("scanInts(%s) = %v, %v; want %v, %v", c.raw, got, ok, c.want, c.ok)
+		}
+	}
+	for _, raw := range []string{"0", "-0", "7", "-7", "999999999999999999", "-999999999999999999", "9223372036854775807", "-9223372036854775808", "9223372036854775808", "4294967296", "-1"} {
+		for _, typ := range []reflect.Type{intType, reflect.TypeFor[int64](), reflect.TypeFor[uint32](), reflect.TypeFor[uint64](), reflect.TypeFor[int32]()} {
+			want, wantErr := strconv.ParseInt(raw, 10, typ.Bits())
+			got, err := parseInt([]byte(raw), typ)
+			if (err == nil) != (wantErr == nil) || err == nil && got != want {
+				t.Errorf("parseInt(%s, %s) = %d, %v; want %d, %v", raw, typ, got, err, want, wantErr)
+			}
+			uwant, wantErr := strconv.ParseUint(raw, 10, typ.Bits())
+			ugot, err := parseUint([]byte(raw), typ)
+			if (err == nil) != (wantErr == nil) || err == nil && ugot != uwant {
+				t.Errorf("parseUint(%s, %s) = %d, %v; want %d, %v", raw, typ, ugot, err, uwant, wantErr)
+			}
+		}
 	}
 }

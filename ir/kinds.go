@@ -90,6 +90,7 @@ var registry = []KindInfo{
 // kindEntry is a registry row with what the package derives from it.
 type kindEntry struct {
 	KindInfo
+	typ    reflect.Type // the body struct
 	fields []field
 }
 
@@ -103,7 +104,9 @@ func init() {
 			panic(fmt.Sprintf("ir: kind %s registered twice", info.Kind))
 		}
 		t := reflect.TypeOf(info.New()).Elem()
-		kindIndex[info.Kind] = &kindEntry{KindInfo: *info, fields: bodyFields(t)}
+		e := &kindEntry{KindInfo: *info, typ: t, fields: bodyFields(t)}
+		kindIndex[info.Kind] = e
+		indexForDecode(e)
 	}
 }
 

@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"bytes"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -24,16 +25,19 @@ func scanObject(data []byte, valid bool) (object, bool) {
 	if i >= len(data) || data[i] != '{' {
 		return object{}, false
 	}
-	o := object{vals: map[string]json.RawMessage{}}
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == '}' {
-		return o, true
+		return object{vals: map[string]json.RawMessage{}}, true
 	}
+	// Most ops have 8 keys or fewer (the most a small map holds).
+	o := object{keys: make([]string, 0, 8), vals: make(map[string]json.RawMessage, 8)}
 	for i < len(data) {
 		end := scanValue(data, i)
-		key, ok := plainString(data[i:end])
+		key, ok := knownKey(data[i:end])
 		if !ok {
-			return object{}, false
+			if key, ok = plainString(data[i:end]); !ok {
+				return object{}, false
+			}
 		}
 		if _, dup := o.vals[key]; dup {
 			return object{}, false
@@ -57,6 +61,27 @@ func scanObject(data []byte, valid bool) (object, bool) {
 	}
 	return object{}, false
 }
+
+// knownKey returns the key of a plan or an op that raw spells as a
+// plain JSON string, without allocating: thousands of ops repeat a few
+// keys.
+func knownKey(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	k, ok := knownKeys[string(raw[1:len(raw)-1])]
+	return k, ok
+}
+
+// knownKeys holds the keys of a plan and of an op's header, and the
+// fields of every kind, which indexForDecode adds.
+var knownKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range append([]string{"format_version", "host", "source", "source_digest", "observed_digest", "ops"}, opHeaderKeys...) {
+		m[k] = k
+	}
+	return m
+}()
 
 // scanArray cuts a valid JSON array into its raw elements.
 func scanArray(data []byte, valid bool) ([]json.RawMessage, bool) {
@@ -94,6 +119,12 @@ func scanValue(data []byte, i int) int {
 	case '{', '[':
 		depth := 0
 		for i < len(data) {
+			for i < len(data) && !structural[data[i]] {
+				i++ // digits, spaces, commas: most of a plan
+			}
+			if i == len(data) {
+				break
+			}
 			switch data[i] {
 			case '"':
 				i = scanString(data, i)
@@ -119,6 +150,10 @@ func scanValue(data []byte, i int) int {
 	}
 	return i
 }
+
+// structural marks the bytes that scanValue looks at inside an object
+// or array.
+var structural = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true}
 
 // scanString returns the end of the string whose quote is at i.
 func scanString(data []byte, i int) int {
@@ -157,4 +192,70 @@ func plainString(raw []byte) (string, bool) {
 		return "", false
 	}
 	return string(body), true
+}
+
+// scanInts parses a valid JSON array of integers that plainInt reads,
+// such as an op's after list, without cutting it into raw values first:
+// a rule may depend on hundreds of routes. It returns nil for an empty
+// array, as the careful path does; ok is false for anything else, for
+// the careful path to say what is wrong.
+func scanInts(data []byte, valid bool) (l []int, ok bool) {
+	if !valid || len(data) < 2 || data[0] != '[' {
+		return nil, false
+	}
+	i := skipSpace(data, 1)
+	if i < len(data) && data[i] == ']' {
+		return nil, i+1 == len(data)
+	}
+	l = make([]int, 0, bytes.Count(data, []byte{','})+1)
+	for i < len(data) {
+		end := i
+		for end < len(data) && (data[end] == '-' || data[end] >= '0' && data[end] <= '9') {
+			end++
+		}
+		n, ok := plainInt(data[i:end])
+		if !ok || int64(int(n)) != n {
+			return nil, false
+		}
+		l = append(l, int(n))
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return nil, false
+		}
+		switch data[i] {
+		case ']':
+			if i+1 != len(data) {
+				return nil, false
+			}
+			return l, true
+		case ',':
+			i = skipSpace(data, i+1)
+		default: // a fraction or an exponent
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// plainInt parses a JSON number that is an integer of at most 18
+// digits, which fits any int64: what ids and most values are. ok is
+// false otherwise, for strconv to parse or refuse.
+func plainInt(raw []byte) (n int64, ok bool) {
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 || digits[0] == '0' && len(digits) > 1 {
+		return 0, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if len(digits) < len(raw) {
+		n = -n
+	}
+	return n, true
 }

@@ -146,16 +146,9 @@ func verifyOp(c *checker, pos, n int, op *Op) {
 	if op.ID != pos {
 		c.fail("id", "%d is not the op's position %d", op.ID, pos)
 	}
-	for k, a := range op.After {
-		switch {
-		case a < 0 || a >= n:
-			c.fail("after", "op %d does not exist", a)
-		case a >= pos:
-			c.fail("after", "op %d is not earlier: an op may only depend on earlier ops", a)
-		case k > 0 && a == op.After[k-1]:
-			c.fail("after", "op %d is listed twice", a)
-		case k > 0 && a < op.After[k-1]:
-			c.fail("after", "not sorted: %d after %d", a, op.After[k-1])
+	for k := range op.After {
+		if msg := afterProblem(op.After, k, pos, n); msg != "" {
+			c.fail("after", "%s", msg)
 		}
 	}
 	guest, isGuest := guestOf(op.Owner)
@@ -204,6 +197,23 @@ func verifyOp(c *checker, pos, n int, op *Op) {
 			c.fail("guest", "%q does not match the owner %q: a guest's steps are owned by guest.NAME", g, op.Owner)
 		}
 	}
+}
+
+// afterProblem describes what is wrong with after[k], the k-th
+// dependency of the op at position pos of a plan of n ops, or returns ""
+// when nothing is. The binary encoder refuses what it reports.
+func afterProblem(after []int, k, pos, n int) string {
+	switch a := after[k]; {
+	case a < 0 || a >= n:
+		return fmt.Sprintf("op %d does not exist", a)
+	case a >= pos:
+		return fmt.Sprintf("op %d is not earlier: an op may only depend on earlier ops", a)
+	case k > 0 && a == after[k-1]:
+		return fmt.Sprintf("op %d is listed twice", a)
+	case k > 0 && a < after[k-1]:
+		return fmt.Sprintf("not sorted: %d after %d", a, after[k-1])
+	}
+	return ""
 }
 
 // opName is how errors name an op: "op 3 (addr.add)".
