@@ -18,16 +18,20 @@ import (
 // The state dir of a host holds:
 //
 //	lock          flock'ed by the run in progress, holding its pid
-//	record.json   what vsc created on the host, as a plan (ir JSON)
-//	journal       the changes of the run in progress, one line each,
+//	record        what vsc created on the host, as a plan (ir's binary
+//	              form; record.json, ir JSON, before it)
+//	journal       the changes of the run in progress, one record each,
 //	              written before the change reaches the kernel
 //
 // The record is rewritten (atomically) only at the end of a run; the
 // journal makes the changes made before a crash known to the next run.
 const (
 	lockFile    = "lock"
-	recordFile  = "record.json"
+	recordFile  = "record"
 	journalFile = "journal"
+	// legacyRecordFile is the record as vsc wrote it before the binary
+	// form: read when there is no record, removed once one is written.
+	legacyRecordFile = "record.json"
 )
 
 // DefaultStateDir is where vsc keeps its records when not told otherwise.
@@ -133,16 +137,23 @@ func (r *record) clone() *record {
 
 func (h *Host) loadRecord() (*record, error) {
 	rec := newRecord(h.name)
-	data, err := os.ReadFile(filepath.Join(h.stateDir, recordFile))
+	name := filepath.Join(h.stateDir, recordFile)
+	data, err := os.ReadFile(name)
+	decode := ir.DecodeBinary
+	if errors.Is(err, os.ErrNotExist) {
+		name = filepath.Join(h.stateDir, legacyRecordFile)
+		data, err = os.ReadFile(name)
+		decode = ir.Decode
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return rec, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the record: %w", err)
 	}
-	p, err := ir.Decode(data)
+	p, err := decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("the record %s is damaged: %w", filepath.Join(h.stateDir, recordFile), err)
+		return nil, fmt.Errorf("the record %s is damaged: %w", name, err)
 	}
 	rec.plan.Source, rec.plan.SourceDigest = p.Source, p.SourceDigest
 	for _, op := range p.Ops {
@@ -154,21 +165,36 @@ func (h *Host) loadRecord() (*record, error) {
 	return rec, nil
 }
 
-// saveRecord writes the record atomically (a temporary file renamed over
-// the old one) and durably.
-func (h *Host) saveRecord(rec *record) error {
-	p := &ir.Plan{FormatVersion: ir.FormatVersion, Host: h.name, Source: rec.plan.Source, SourceDigest: rec.plan.SourceDigest}
-	for _, op := range rec.ops() {
+// encode returns the record in its file's form.
+func (r *record) encode() ([]byte, error) {
+	p := &ir.Plan{FormatVersion: ir.FormatVersion, Host: r.plan.Host, Source: r.plan.Source, SourceDigest: r.plan.SourceDigest}
+	for _, op := range r.ops() {
 		p.Add(op.Owner, op.Origin, op.Body)
 	}
 	if p.SourceDigest == "" {
 		p.SourceDigest = ir.Digest(nil)
 	}
-	data, err := p.MarshalJSON()
+	return p.MarshalBinary()
+}
+
+// saveRecord writes the record atomically (a temporary file renamed over
+// the old one) and durably.
+func (h *Host) saveRecord(rec *record) error {
+	data, err := rec.encode()
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(h.stateDir, recordFile), append(data, '\n'))
+	return h.writeRecord(data)
+}
+
+func (h *Host) writeRecord(data []byte) error {
+	if err := writeFileAtomic(filepath.Join(h.stateDir, recordFile), data); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(h.stateDir, legacyRecordFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 func writeFileAtomic(name string, data []byte) error {
@@ -200,24 +226,26 @@ func writeFileAtomic(name string, data []byte) error {
 type journal struct {
 	f   *os.File
 	w   *bufio.Writer
-	seq int
+	buf []byte
 }
 
-// journalEntry announces one change. No line says a change is done:
-// recovery observes the live objects instead, which is the truth either
-// way, and a run writes one line per change instead of two.
-type journalEntry struct {
-	Seq  int             `json:"seq"`
-	Verb string          `json:"verb"` // "create" or "remove"
-	Op   json.RawMessage `json:"op"`
-}
+// A journal is a sequence of entries, each announcing one change: a verb
+// byte (journalCreate or journalRemove) then the op in ir's binary form
+// (a record that says its length and checksum). No entry says a change
+// is done: recovery observes the live objects instead, which is the
+// truth either way, and a run writes one entry per change instead of
+// two.
+const (
+	journalCreate = '+'
+	journalRemove = '-'
+)
 
 func (h *Host) openJournal() (*journal, error) {
 	f, err := os.OpenFile(h.journalPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	return &journal{f: f, w: bufio.NewWriter(f)}, nil
+	return &journal{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
 // intents logs changes about to be made, in one write: announcing a
@@ -225,19 +253,20 @@ func (h *Host) openJournal() (*journal, error) {
 // object), so a run announces all its changes at once rather than paying
 // a write per change.
 func (j *journal) intents(steps []step) error {
+	var err error
 	for _, s := range steps {
-		data, err := s.op.MarshalJSON()
-		if err != nil {
+		verb := byte(journalRemove)
+		if s.create {
+			verb = journalCreate
+		}
+		j.buf = append(j.buf[:0], verb)
+		if j.buf, err = s.op.AppendBinary(j.buf); err != nil {
 			return err
 		}
-		j.seq++
-		// The line is journalEntry's JSON, written by hand: the op is JSON
-		// already, and encoding/json would re-validate it.
-		fmt.Fprintf(j.w, `{"seq":%d,"verb":%q,"op":`, j.seq, s.verb())
-		j.w.Write(data)
-		j.w.WriteString("}\n")
+		j.w.Write(j.buf)
 	}
-	// The lines must reach the kernel's page cache before the changes do.
+	// The entries must reach the kernel's page cache before the changes
+	// do.
 	return j.w.Flush()
 }
 
@@ -259,17 +288,43 @@ func (h *Host) readJournal() ([]journalIntent, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(data) > 0 && data[0] == '{' {
+		return readLegacyJournal(data)
+	}
+	var out []journalIntent
+	for n := 1; len(data) > 0; n++ {
+		verb := map[byte]string{journalCreate: "create", journalRemove: "remove"}[data[0]]
+		op, rest, err := ir.NextOpBinary(data[1:])
+		if verb == "" || err != nil {
+			// An entry cut short by a crash ends the journal: the change
+			// it announced never reached the kernel. (A crash of the
+			// machine may also leave zeros or garbage at the end.)
+			break
+		}
+		if _, err := handlerOf(op.Body.Kind()); err != nil {
+			return nil, fmt.Errorf("journal entry %d: %w", n, err)
+		}
+		out = append(out, journalIntent{verb: verb, op: op})
+		data = rest
+	}
+	return out, nil
+}
+
+// readLegacyJournal reads a journal of JSON lines, as vsc wrote it before
+// the binary form, which a run interrupted before an upgrade leaves.
+func readLegacyJournal(data []byte) ([]journalIntent, error) {
 	var out []journalIntent
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for n := 1; sc.Scan(); n++ {
-		var e journalEntry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			// A line cut short by a crash ends the journal: the change
-			// it announced never reached the kernel.
-			break
+		var e struct {
+			Verb string          `json:"verb"`
+			Op   json.RawMessage `json:"op"`
 		}
-		if e.Verb == "" {
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			break // cut short by a crash
+		}
+		if e.Verb != "create" && e.Verb != "remove" {
 			continue
 		}
 		op, err := ir.DecodeOp(e.Op)

@@ -98,7 +98,7 @@ func cachedPlan(stateDir, key string) (p *ir.Plan, warnings []byte, ok bool) {
 		return nil, nil, false
 	}
 	warnings, payload = payload[w:w+int(n)], payload[w+int(n):]
-	p, err = ir.Decode(payload)
+	p, err = ir.DecodeBinary(payload)
 	if err != nil {
 		return nil, nil, false
 	}
@@ -111,7 +111,7 @@ func cachePlan(stateDir, key string, p *ir.Plan, warnings []byte) error {
 	if key == "" {
 		return nil
 	}
-	enc, err := p.MarshalJSON()
+	enc, err := p.MarshalBinary()
 	if err != nil {
 		return err
 	}
