@@ -29,6 +29,7 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test ./lang -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 	$(GO) test ./lang -run '^$$' -fuzz FuzzChunks -fuzztime $(FUZZTIME)
+	$(GO) test ./lang -run '^$$' -fuzz FuzzFastParse -fuzztime $(FUZZTIME)
 	$(GO) test ./ir -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./ir -run '^$$' -fuzz FuzzDecodeBinary -fuzztime $(FUZZTIME)
 	$(GO) test ./stdlib -run '^$$' -fuzz FuzzParseSize -fuzztime $(FUZZTIME)

@@ -42,11 +42,20 @@ type chunk struct {
 // parse parses the chunk alone. ok is false when HCL reports anything: the
 // file must then be read whole.
 func (c *chunk) parse() (hcl.Blocks, bool) {
-	f, diags := hclsyntax.ParseConfig(c.src, c.name, c.start)
-	if len(diags) > 0 || f == nil || f.Body == nil {
-		return nil, false
+	// fastParse gives the body ParseConfig would, or gives up (see
+	// fastparse.go). Only the body is used: the file it would be part of
+	// is dropped.
+	var body hcl.Body
+	if b, ok := fastParse(c.src, c.name, c.start); ok {
+		body = b
+	} else {
+		f, diags := hclsyntax.ParseConfig(c.src, c.name, c.start)
+		if len(diags) > 0 || f == nil || f.Body == nil {
+			return nil, false
+		}
+		body = f.Body
 	}
-	content, diags := f.Body.Content(topSchema)
+	content, diags := body.Content(topSchema)
 	if len(diags) > 0 {
 		return nil, false
 	}
