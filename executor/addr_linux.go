@@ -2,13 +2,13 @@ package executor
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"vsc/ir"
 )
@@ -86,27 +86,68 @@ func (addrHandler) precheck(h *Host, b ir.Body, w *world) error {
 	return nil
 }
 
-func (addrHandler) create(h *Host, b ir.Body) error {
-	a := b.(*ir.AddrAdd)
-	link, addr, err := netlinkAddr(h, a)
-	if err != nil {
-		return err
-	}
-	return h.nl.AddrAdd(link, addr)
-}
+func (addrHandler) create(h *Host, b ir.Body) error { return h.request(addrHandler{}, b, true) }
 
 func (addrHandler) remove(h *Host, b ir.Body) error {
-	a := b.(*ir.AddrAdd)
-	link, addr, err := netlinkAddr(h, a)
-	if err != nil {
-		return err
-	}
-	if addr.IP.To4() != nil {
-		if err := promoteSecondaries(h, a.Dev); err != nil {
+	if (addrHandler{}).prepares(b, false) {
+		if err := promoteSecondaries(h, b.(*ir.AddrAdd).Dev); err != nil {
 			return err
 		}
 	}
-	return h.nl.AddrDel(link, addr)
+	return h.request(addrHandler{}, b, false)
+}
+
+// request builds `ip addr add ADDRESS dev DEV label LABEL` (or del): the
+// address as local and peer, and for IPv4 its label and the broadcast
+// address of its network (/30 or larger, as vishvananda/netlink sets it
+// and `ip addr add … brd +` does).
+func (addrHandler) request(h *Host, b ir.Body, create bool) ([]byte, error) {
+	a := b.(*ir.AddrAdd)
+	link, err := h.link(a.Dev)
+	if err != nil {
+		return nil, fmt.Errorf("link %q: %w", a.Dev, err)
+	}
+	p, err := netip.ParsePrefix(a.Address)
+	if err != nil {
+		return nil, err
+	}
+	ip := p.Addr().Unmap()
+	typ, flags := uint16(unix.RTM_DELADDR), uint16(0)
+	if create {
+		typ, flags = unix.RTM_NEWADDR, unix.NLM_F_CREATE|unix.NLM_F_EXCL
+	}
+	// struct ifaddrmsg: family, prefixlen, flags, scope, index.
+	m := newMsg(typ, flags, unix.SizeofIfAddrmsg)
+	ifa := m.fixed()
+	ifa[0] = unix.AF_INET6
+	if ip.Is4() {
+		ifa[0] = unix.AF_INET
+	}
+	ifa[1] = uint8(p.Bits())
+	ne.PutUint32(ifa[4:], uint32(link.Attrs().Index))
+	m = m.attr(unix.IFA_LOCAL, ip.AsSlice())
+	m = m.attr(unix.IFA_ADDRESS, ip.AsSlice())
+	if ip.Is4() {
+		if p.Bits() < 31 {
+			bcast := ip.As4()
+			for i := range bcast {
+				bits := min(max(p.Bits()-8*i, 0), 8)
+				bcast[i] |= 0xff >> bits
+			}
+			m = m.attr(unix.IFA_BROADCAST, bcast[:])
+		}
+		m = m.str(unix.IFA_LABEL, labelOf(a))
+	}
+	return m.bytes(), nil
+}
+
+func (addrHandler) refused(b ir.Body, create bool, err error) error { return err }
+
+// prepares tells that the removal of an IPv4 address needs its link's
+// promote_secondaries set first: it goes alone.
+func (addrHandler) prepares(b ir.Body, create bool) bool {
+	p, err := netip.ParsePrefix(b.(*ir.AddrAdd).Address)
+	return !create && err == nil && p.Addr().Unmap().Is4()
 }
 
 // promoteSecondaries makes the kernel keep the other IPv4 addresses of a
@@ -130,17 +171,4 @@ func promoteSecondaries(h *Host, dev string) error {
 		}
 		return nil
 	})
-}
-
-func netlinkAddr(h *Host, a *ir.AddrAdd) (netlink.Link, *netlink.Addr, error) {
-	link, err := h.link(a.Dev)
-	if err != nil {
-		return nil, nil, fmt.Errorf("link %q: %w", a.Dev, err)
-	}
-	ip, ipnet, err := net.ParseCIDR(a.Address)
-	if err != nil {
-		return nil, nil, err
-	}
-	ipnet.IP = ip // keep the host bits: the address, not its network
-	return link, &netlink.Addr{IPNet: ipnet, Label: labelOf(a)}, nil
 }

@@ -551,8 +551,11 @@ func verbText(v verb) string {
 var errInjected = errors.New("failure injected for testing (VSC_FAIL_AT)")
 
 // execute runs the actions in order, journaling each step before it
-// reaches the kernel. When a step fails, the steps done are undone in
-// reverse order and the error says what failed and what was rolled back.
+// reaches the kernel. Consecutive steps whose requests vsc builds itself
+// (routes, rules, addresses) go to the kernel in batches; the others go
+// alone. When a step fails, the steps done — in a batch, those after the
+// failed one that the kernel did too — are undone in reverse order, and
+// the error says what failed first and what was rolled back.
 func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func(int, int), failAt int) error {
 	j, err := h.openJournal()
 	if err != nil {
@@ -568,41 +571,136 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 			steps = append(steps, step{create: true, op: a.want, act: a})
 		}
 	}
-	if err := j.intents(steps); err != nil {
-		return fmt.Errorf("cannot write the journal: %w", err)
+	// The journal announces the steps a batch ahead: those of the next
+	// batch are written while the kernel works on the current one.
+	// Announcing a step that then never runs is harmless.
+	journaled := 0
+	var jerr error
+	announce := func(upTo int) error {
+		upTo = min(upTo, len(steps))
+		if upTo > journaled && jerr == nil {
+			if jerr = j.intents(steps[journaled:upTo]); jerr == nil {
+				journaled = upTo
+			}
+		}
+		if upTo > journaled {
+			return fmt.Errorf("cannot write the journal: %w", jerr)
+		}
+		return nil
+	}
+	if err := announce(maxBatch); err != nil {
+		return err
 	}
 	var done []step
 	rp := newReviewPrinter(out)
-	for i, s := range steps {
-		err := h.do(s, i == failAt)
-		if err != nil {
-			undone, rbErr := h.rollback(j, done)
-			// The record stays what it was: the host is as it was.
-			if serr := h.saveRecord(before); serr != nil && rbErr == nil {
-				rbErr = serr
-			}
-			if rbErr == nil {
-				j.finish()
-			}
-			return runError(s, err, undone, rbErr)
+	// Steps done are recorded and shown in order, before any failure;
+	// those of a batch while the kernel works on the next one.
+	var unshown []step
+	show := func() {
+		for _, s := range unshown {
+			h.stepDone(s, rec, rp, progress, len(acts))
 		}
-		done = append(done, s)
-		if s.create {
-			rec.put(s.op)
-		} else if s.act.verb == remove {
-			rec.drop(s.act.key)
-		}
-		if s.create || s.act.verb == remove {
-			rp.line(s.act)
-			if progress != nil {
-				progress(rp.n, len(acts))
-			}
-		}
+		unshown = unshown[:0]
 	}
+	fail := func(s step, err error) error {
+		show()
+		undone, rbErr := h.rollback(j, done)
+		// The record stays what it was: the host is as it was.
+		if serr := h.saveRecord(before); serr != nil && rbErr == nil {
+			rbErr = serr
+		}
+		if rbErr == nil {
+			j.finish()
+		}
+		return runError(s, err, undone, rbErr)
+	}
+	next := h.nextBatch(steps, failAt)
+	for i := 0; i < len(steps); {
+		b := next
+		if len(b.reqs) == 0 {
+			// The step goes alone: it cannot be batched, its request could
+			// not be built, or FailAt picks it.
+			err := b.broken
+			if err == nil {
+				err = announce(i + 1)
+			}
+			if err == nil {
+				show()
+				err = h.do(steps[i], i == failAt)
+			}
+			if err != nil {
+				return fail(steps[i], err)
+			}
+			done = append(done, steps[i])
+			unshown = append(unshown, steps[i])
+			i++
+			next = h.nextBatch(steps[i:], failAt-i)
+			continue
+		}
+		n := len(b.reqs)
+		if err := announce(i + n); err != nil {
+			return fail(steps[i], err)
+		}
+		sent := make(chan batchResult, 1)
+		go func() { sent <- h.send(b) }()
+		// While the kernel works: show the steps done before, announce the
+		// next ones (an error shows when they come), build the next batch.
+		show()
+		announce(i + n + maxBatch)
+		next = h.nextBatch(steps[i+n:], failAt-i-n)
+		r := <-sent
+		if r.lost != nil {
+			// Which of the batch's changes the kernel made is unknown: as
+			// after a crash, the journal tells the next run what to look
+			// at.
+			show()
+			if err := h.saveRecord(rec); err != nil {
+				return fmt.Errorf("%v; the record could not be saved either (%v); the journal keeps what was done, and the next run will converge", r.lost, err)
+			}
+			return fmt.Errorf("%v; the journal keeps what was done, and the next run will converge", r.lost)
+		}
+		failed := -1
+		for k, err := range r.errs {
+			if err == nil {
+				// Done, even after a failed step: the kernel went on.
+				done = append(done, steps[i+k])
+				if failed < 0 {
+					unshown = append(unshown, steps[i+k])
+				}
+			} else if failed < 0 {
+				failed = k
+			}
+		}
+		if failed >= 0 {
+			return fail(steps[i+failed], r.errs[failed])
+		}
+		if b.broken != nil {
+			// The batch ended where a request could not be built.
+			return fail(steps[i+n], b.broken)
+		}
+		i += n
+	}
+	show()
 	if err := h.saveRecord(rec); err != nil {
 		return fmt.Errorf("the host was changed but the record could not be saved (the journal keeps what was done): %w", err)
 	}
 	return j.finish()
+}
+
+// stepDone records a step done and, for the step that completes its
+// action, prints the action's review line and tells progress.
+func (h *Host) stepDone(s step, rec *record, rp *reviewPrinter, progress func(int, int), total int) {
+	if s.create {
+		rec.put(s.op)
+	} else if s.act.verb == remove {
+		rec.drop(s.act.key)
+	}
+	if s.create || s.act.verb == remove {
+		rp.line(s.act)
+		if progress != nil {
+			progress(rp.n, total)
+		}
+	}
 }
 
 // do runs one step, already journaled.

@@ -12,20 +12,22 @@ import (
 )
 
 // Host is the kernel of one host as the executor reaches it: a netlink
-// handle in the network namespace it aims at, and the folder where vsc
-// keeps its record of that host.
+// handle in the network namespace it aims at, vsc's own rtnetlink socket
+// there (for the routes, rules and addresses it batches), and the folder
+// where vsc keeps its record of that host.
 type Host struct {
 	name     string
 	netns    string
 	nl       *netlink.Handle
+	rt       *rtnl
 	stateDir string
 	// linkCache holds links looked up by name during a run; a change to a
 	// link empties it.
 	linkCache map[string]netlink.Link
 }
 
-// openHost opens a netlink handle in the named network namespace ("" is
-// the process's own).
+// openHost opens a netlink handle and an rtnetlink socket in the named
+// network namespace ("" is the process's own).
 func openHost(name string, o *Options) (*Host, error) {
 	h := &Host{name: name, netns: o.NetNS, stateDir: filepath.Join(o.stateDir(), name)}
 	var err error
@@ -43,6 +45,10 @@ func openHost(name string, o *Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open netlink: %w", err)
 	}
+	if h.rt, err = openRtnl(h); err != nil {
+		h.close()
+		return nil, err
+	}
 	return h, nil
 }
 
@@ -50,6 +56,7 @@ func (h *Host) close() {
 	if h.nl != nil {
 		h.nl.Close()
 	}
+	h.rt.close()
 }
 
 // inNetns runs f on a thread that is in the host's network namespace, for

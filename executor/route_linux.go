@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"vsc/ir"
@@ -55,7 +54,16 @@ func dstKey(p netip.Prefix) string {
 }
 
 func routeKey(table int, dst netip.Prefix) string {
-	return "route:" + strconv.Itoa(table) + ":" + dstKey(dst)
+	// Built in one allocation: a run computes thousands.
+	var buf [64]byte
+	b := strconv.AppendInt(append(buf[:0], "route:"...), int64(table), 10)
+	b = append(b, ':')
+	if dst.Bits() == 0 && dst.Addr().Is4() {
+		b = append(b, "default"...)
+	} else {
+		b = dst.AppendTo(b)
+	}
+	return string(b)
 }
 
 func (routeHandler) key(b ir.Body) string {
@@ -91,24 +99,19 @@ func (routeHandler) observe(h *Host, bodies []ir.Body) (map[string]live, error) 
 	if len(lists) == 0 {
 		return map[string]live{}, nil
 	}
-	nl, done, err := h.tableHandle()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
 	names, err := linkNames(h)
 	if err != nil {
 		return nil, err
 	}
 	found := map[string][]live{}
 	for _, tf := range lists {
-		routes, err := listTable(nl, tf.table, tf.family)
+		routes, err := listTable(h, tf.table, tf.family)
 		if err != nil {
 			return nil, fmt.Errorf("table %d: %w", tf.table, err)
 		}
 		for _, rt := range routes {
 			k, body := routeBody(rt, names)
-			found[k] = append(found[k], live{body: body, marked: rt.Protocol == vscProtocol})
+			found[k] = append(found[k], live{body: body, marked: rt.protocol == vscProtocol})
 		}
 	}
 	return pickLive(routeHandler{}, found, bodies), nil
@@ -146,41 +149,77 @@ func pickLive(hd handler, found map[string][]live, bodies []ir.Body) map[string]
 	return out
 }
 
-// tableHandle returns a netlink handle whose route dumps the kernel
-// filters by table (NETLINK_GET_STRICT_CHK, Linux 4.20): without it,
-// every listing of one table is a dump of all of them, filtered here.
-func (h *Host) tableHandle() (*netlink.Handle, func(), error) {
-	ns := netns.None()
-	if h.netns != "" {
-		var err error
-		ns, err = netns.GetFromName(h.netns)
-		if err != nil {
-			return nil, nil, fmt.Errorf("network namespace %q: %w", h.netns, err)
-		}
-		defer ns.Close()
-	}
-	nl, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot open netlink: %w", err)
-	}
-	// An older kernel ignores the table in the request; netlink then
-	// filters the full dump, which is slower but the same.
-	nl.SetStrictCheck(true)
-	return nl, nl.Close, nil
+// liveRoute is what vsc reads of a route of a dump: what a route.add can
+// say, and its protocol. It reads no other attribute: a route.add has
+// none, and vishvananda/netlink's full reading of thousands of routes
+// costs more than the kernel's dump of them.
+type liveRoute struct {
+	family, dstLen, protocol, rtype uint8
+	table                           int
+	dst, gw, via                    []byte // via: RTA_VIA, family first
+	oif                             int
+	multipath                       bool
 }
 
-// listTable lists the routes of one table and family.
-func listTable(nl *netlink.Handle, table, family int) ([]netlink.Route, error) {
-	var routes []netlink.Route
-	err := retryDump(func() (err error) {
-		routes, err = nl.RouteListFiltered(family, &netlink.Route{Table: table}, netlink.RT_FILTER_TABLE)
-		return err
+// listTable lists the routes of one table and family. The kernel filters
+// the dump by table (NETLINK_GET_STRICT_CHK, Linux 4.20); an older one
+// dumps every table, which this filters.
+func listTable(h *Host, table, family int) ([]liveRoute, error) {
+	req := newMsg(unix.RTM_GETROUTE, 0, unix.SizeofRtMsg)
+	rtm := req.fixed()
+	rtm[0] = uint8(family)
+	if table < 256 {
+		rtm[4] = uint8(table)
+	} else {
+		req = req.u32(unix.RTA_TABLE, uint32(table))
+	}
+	var routes []liveRoute
+	err := retryDump(func() error {
+		routes = routes[:0]
+		return h.rt.dump(req.bytes(), unix.RTM_NEWROUTE, func(m []byte) {
+			if rt, ok := parseRoute(m); ok && int(rt.family) == family && rt.table == table {
+				routes = append(routes, rt)
+			}
+		})
 	})
 	if errors.Is(err, unix.ENOENT) {
 		// A strict dump of a table the kernel has never had.
 		return nil, nil
 	}
 	return routes, err
+}
+
+// parseRoute reads an RTM_NEWROUTE message (rtmsg, then attributes);
+// false for a cloned route (a cache entry, not a route of the table).
+func parseRoute(m []byte) (liveRoute, bool) {
+	if len(m) < unix.SizeofRtMsg {
+		return liveRoute{}, false
+	}
+	rt := liveRoute{family: m[0], dstLen: m[1], table: int(m[4]), protocol: m[5], rtype: m[7]}
+	if ne.Uint32(m[8:])&unix.RTM_F_CLONED != 0 {
+		return liveRoute{}, false
+	}
+	forAttrs(m[unix.SizeofRtMsg:], func(typ uint16, v []byte) {
+		switch typ {
+		case unix.RTA_DST:
+			rt.dst = v
+		case unix.RTA_GATEWAY:
+			rt.gw = v
+		case unix.RTA_VIA:
+			rt.via = v
+		case unix.RTA_OIF:
+			if len(v) >= 4 {
+				rt.oif = int(ne.Uint32(v))
+			}
+		case unix.RTA_TABLE:
+			if len(v) >= 4 {
+				rt.table = int(ne.Uint32(v))
+			}
+		case unix.RTA_MULTIPATH:
+			rt.multipath = len(v) > 0
+		}
+	})
+	return rt, true
 }
 
 // retryDump runs a netlink dump again when a change to the kernel's
@@ -197,17 +236,27 @@ func retryDump(dump func() error) error {
 
 // linkNames maps link indexes to names.
 func linkNames(h *Host) (map[int]string, error) {
-	var ls []netlink.Link
-	err := retryDump(func() (err error) {
-		ls, err = h.nl.LinkList()
-		return err
+	req := newMsg(unix.RTM_GETLINK, 0, unix.SizeofIfInfomsg)
+	// Names only: no statistics (RTEXT_FILTER_SKIP_STATS, Linux 4.19;
+	// an older kernel sends them, unread).
+	req = req.u32(unix.IFLA_EXT_MASK, 1<<3)
+	out := map[int]string{}
+	err := retryDump(func() error {
+		clear(out)
+		return h.rt.dump(req.bytes(), unix.RTM_NEWLINK, func(m []byte) {
+			if len(m) < unix.SizeofIfInfomsg {
+				return
+			}
+			index := int(int32(ne.Uint32(m[4:])))
+			forAttrs(m[unix.SizeofIfInfomsg:], func(typ uint16, v []byte) {
+				if typ == unix.IFLA_IFNAME {
+					out[index] = unix.ByteSliceToString(v)
+				}
+			})
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot list links: %w", err)
-	}
-	out := make(map[int]string, len(ls))
-	for _, l := range ls {
-		out[l.Attrs().Index] = l.Attrs().Name
 	}
 	return out, nil
 }
@@ -215,28 +264,63 @@ func linkNames(h *Host) (map[int]string, error) {
 // routeBody describes a live route as the op that would make it, and
 // gives its key. A route that is not a plain unicast one (blackhole,
 // multipath…) has neither gateway nor dev: no op asks for it.
-func routeBody(rt netlink.Route, names map[int]string) (string, *ir.RouteAdd) {
-	dst, _ := prefixOf(rt.Dst, rt.Family)
-	dst = dst.Masked()
-	body := &ir.RouteAdd{Table: rt.Table, To: dstKey(dst)}
-	if rt.Type == unix.RTN_UNICAST && len(rt.MultiPath) == 0 {
-		if a, ok := netip.AddrFromSlice(rt.Gw); ok {
-			body.Via = a.Unmap().String()
-		} else if v, ok := rt.Via.(*netlink.Via); ok {
-			body.Via = v.Addr.String()
+func routeBody(rt liveRoute, names map[int]string) (string, *ir.RouteAdd) {
+	dst := netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+	if rt.family == unix.AF_INET6 {
+		dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+	}
+	if a, ok := netip.AddrFromSlice(rt.dst); ok {
+		bits := int(rt.dstLen)
+		if bits > 8*len(rt.dst) {
+			bits = 0
 		}
-		if rt.LinkIndex > 0 {
-			body.Dev = names[rt.LinkIndex]
+		dst = netip.PrefixFrom(a.Unmap(), bits)
+	}
+	dst = dst.Masked()
+	body := &ir.RouteAdd{Table: rt.table, To: dstKey(dst)}
+	if rt.rtype == unix.RTN_UNICAST && !rt.multipath {
+		if a, ok := netip.AddrFromSlice(rt.gw); ok {
+			body.Via = a.Unmap().String()
+		} else if via := viaAddr(rt.via); via != nil {
+			body.Via = via.String()
+		}
+		if rt.oif > 0 {
+			body.Dev = names[rt.oif]
 			if body.Dev == "" {
-				body.Dev = fmt.Sprintf("if%d", rt.LinkIndex)
+				body.Dev = fmt.Sprintf("if%d", rt.oif)
 			}
 		}
 	}
-	return routeKey(rt.Table, dst), body
+	return routeKey(rt.table, dst), body
+}
+
+// viaAddr reads RTA_VIA (an IPv6 gateway of an IPv4 route): its family,
+// then the address.
+func viaAddr(v []byte) net.IP {
+	if len(v) < 2 {
+		return nil
+	}
+	switch ne.Uint16(v) {
+	case unix.AF_INET:
+		if len(v) >= 6 {
+			return net.IP(v[2:6])
+		}
+	case unix.AF_INET6:
+		if len(v) >= 18 {
+			return net.IP(v[2:])
+		}
+	}
+	return nil
 }
 
 func (routeHandler) same(want, got ir.Body) bool {
 	w, g := want.(*ir.RouteAdd), got.(*ir.RouteAdd)
+	if w.To == g.To && w.Via == g.Via && w.Table == g.Table && (w.Dev == "" || w.Dev == g.Dev) {
+		// Spelled alike, the common case of a converged host: one parse.
+		if _, err := routeDst(g); err == nil {
+			return true
+		}
+	}
 	wd, err1 := routeDst(w)
 	gd, err2 := routeDst(g)
 	if err1 != nil || err2 != nil || wd != gd || w.Table != g.Table {
@@ -292,63 +376,82 @@ func (routeHandler) precheck(h *Host, b ir.Body, w *world) error {
 
 func (routeHandler) marks() {}
 
-func (routeHandler) create(h *Host, b ir.Body) error {
+func (routeHandler) create(h *Host, b ir.Body) error { return h.request(routeHandler{}, b, true) }
+
+func (routeHandler) remove(h *Host, b ir.Body) error { return h.request(routeHandler{}, b, false) }
+
+// request builds `ip route add` (or del): vsc's protocol, the table, the
+// destination, the gateway and the dev's index. A dev-only route is
+// scope link, as ip(8) makes it (`ip route add 10.7.0.0/16 dev eth0`); a
+// removal names any scope, and the protocol makes the kernel delete
+// vsc's route only.
+func (routeHandler) request(h *Host, b ir.Body, create bool) ([]byte, error) {
 	r := b.(*ir.RouteAdd)
-	rt, err := netlinkRoute(h, r)
-	if err != nil {
-		return err
-	}
-	if rt.Gw == nil {
-		// A dev-only route reaches its destination directly, as ip(8)
-		// makes it: `ip route add 10.7.0.0/16 dev eth0` is scope link.
-		rt.Scope = netlink.SCOPE_LINK
-	}
-	err = h.nl.RouteAdd(rt)
-	if rt.Gw != nil && (errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EINVAL)) {
-		// The kernel's words ("Nexthop has invalid gateway") are not
-		// asked for by netlink v1.3.1's handles; say what they mean.
-		return fmt.Errorf("%w: the kernel needs a connected route to gateway %s (an address of that network on a link); none reaches it", err, r.Via)
-	}
-	return err
-}
-
-func (routeHandler) remove(h *Host, b ir.Body) error {
-	rt, err := netlinkRoute(h, b.(*ir.RouteAdd))
-	if err != nil {
-		return err
-	}
-	// Any scope; the protocol makes the kernel delete vsc's route only.
-	rt.Scope = netlink.SCOPE_NOWHERE
-	return h.nl.RouteDel(rt)
-}
-
-func netlinkRoute(h *Host, r *ir.RouteAdd) (*netlink.Route, error) {
 	dst, err := routeDst(r)
 	if err != nil {
 		return nil, err
 	}
-	rt := &netlink.Route{
-		Table:    r.Table,
-		Protocol: vscProtocol,
-		Dst:      &net.IPNet{IP: dst.Addr().AsSlice(), Mask: net.CIDRMask(dst.Bits(), dst.Addr().BitLen())},
-		Family:   netlink.FAMILY_V4,
-	}
-	if dst.Addr().Is6() {
-		rt.Family = netlink.FAMILY_V6
-	}
+	var gw []byte
 	if r.Via != "" {
 		via, err := netip.ParseAddr(r.Via)
 		if err != nil {
 			return nil, err
 		}
-		rt.Gw = via.Unmap().AsSlice()
+		gw = via.Unmap().AsSlice()
+		if len(gw) != dst.Addr().BitLen()/8 {
+			return nil, fmt.Errorf("gateway %s is not of the family of %s", r.Via, r.To)
+		}
 	}
+	var oif uint32
 	if r.Dev != "" {
 		link, err := h.link(r.Dev)
 		if err != nil {
 			return nil, fmt.Errorf("link %q: %w", r.Dev, err)
 		}
-		rt.LinkIndex = link.Attrs().Index
+		oif = uint32(link.Attrs().Index)
 	}
-	return rt, nil
+	typ, flags := uint16(unix.RTM_DELROUTE), uint16(0)
+	scope, rtype := uint8(unix.RT_SCOPE_NOWHERE), uint8(unix.RTN_UNSPEC)
+	if create {
+		typ, flags = unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_EXCL
+		scope, rtype = unix.RT_SCOPE_UNIVERSE, unix.RTN_UNICAST
+		if gw == nil {
+			scope = unix.RT_SCOPE_LINK
+		}
+	}
+	m := newMsg(typ, flags, unix.SizeofRtMsg)
+	rtm := m.fixed()
+	rtm[0] = unix.AF_INET // rtm_family
+	if dst.Addr().Is6() {
+		rtm[0] = unix.AF_INET6
+	}
+	rtm[1] = uint8(dst.Bits()) // rtm_dst_len
+	rtm[4] = unix.RT_TABLE_UNSPEC
+	if r.Table < 256 {
+		rtm[4] = uint8(r.Table) // rtm_table; a larger one is RTA_TABLE's
+	}
+	rtm[5] = vscProtocol // rtm_protocol
+	rtm[6] = scope
+	rtm[7] = rtype
+	m = m.attr(unix.RTA_DST, dst.Addr().AsSlice())
+	if gw != nil {
+		m = m.attr(unix.RTA_GATEWAY, gw)
+	}
+	if r.Table >= 256 {
+		m = m.u32(unix.RTA_TABLE, uint32(r.Table))
+	}
+	if oif != 0 {
+		m = m.u32(unix.RTA_OIF, oif)
+	}
+	return m.bytes(), nil
+}
+
+// refused explains the kernel's refusal of a gateway: it needs a
+// connected route to it.
+func (routeHandler) refused(b ir.Body, create bool, err error) error {
+	r := b.(*ir.RouteAdd)
+	if create && r.Via != "" && (errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EINVAL)) {
+		return fmt.Errorf("%w: the kernel needs a connected route to gateway %s (an address of that network on a link); none reaches it", err, r.Via)
+	}
+	return err
 }

@@ -2,12 +2,12 @@ package executor
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"strconv"
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"vsc/ir"
 )
@@ -133,46 +133,53 @@ func (ruleHandler) same(want, got ir.Body) bool {
 
 func (ruleHandler) precheck(h *Host, b ir.Body, w *world) error { return nil }
 
-func (ruleHandler) create(h *Host, b ir.Body) error {
-	r, err := netlinkRule(b.(*ir.RuleAdd))
-	if err != nil {
-		return err
-	}
-	return h.nl.RuleAdd(r)
-}
+func (ruleHandler) create(h *Host, b ir.Body) error { return h.request(ruleHandler{}, b, true) }
 
-func (ruleHandler) remove(h *Host, b ir.Body) error {
-	r, err := netlinkRule(b.(*ir.RuleAdd))
-	if err != nil {
-		return err
-	}
-	// The kernel deletes the rule that matches every field given, the
-	// protocol included: vsc's rule, never another at that priority.
-	return h.nl.RuleDel(r)
-}
+// remove deletes the rule that matches every field given, the protocol
+// included: vsc's rule, never another at that priority.
+func (ruleHandler) remove(h *Host, b ir.Body) error { return h.request(ruleHandler{}, b, false) }
 
-func netlinkRule(b *ir.RuleAdd) (*netlink.Rule, error) {
-	if kernelRules[b.Priority] {
-		return nil, fmt.Errorf("priority %d holds one of the kernel's own rules, which vsc never touches", b.Priority)
+// request builds `ip rule add` (or del): the source network (none for
+// "from all", as ip(8)'s), the priority, the table and vsc's protocol.
+func (ruleHandler) request(h *Host, b ir.Body, create bool) ([]byte, error) {
+	r := b.(*ir.RuleAdd)
+	if kernelRules[r.Priority] {
+		return nil, fmt.Errorf("priority %d holds one of the kernel's own rules, which vsc never touches", r.Priority)
 	}
-	from, err := netip.ParsePrefix(b.From)
+	from, err := netip.ParsePrefix(r.From)
 	if err != nil {
-		return nil, fmt.Errorf("from %q: %w", b.From, err)
+		return nil, fmt.Errorf("from %q: %w", r.From, err)
 	}
 	from = from.Masked()
-	r := netlink.NewRule()
-	r.Priority = b.Priority
-	r.Table = b.Table
-	r.Protocol = vscProtocol
-	r.Family = netlink.FAMILY_V4
+	typ, flags, action := uint16(unix.RTM_DELRULE), uint16(0), uint8(0)
+	if create {
+		typ, flags, action = unix.RTM_NEWRULE, unix.NLM_F_CREATE|unix.NLM_F_EXCL, unix.FR_ACT_TO_TBL
+	}
+	// struct fib_rule_hdr: family, dst_len, src_len, tos, table, res1,
+	// res2, action, flags.
+	m := newMsg(typ, flags, unix.SizeofRtMsg)
+	frh := m.fixed()
+	frh[0] = unix.AF_INET
 	if from.Addr().Is6() {
-		r.Family = netlink.FAMILY_V6
+		frh[0] = unix.AF_INET6
 	}
-	// From everywhere is no source at all, as ip(8)'s "from all".
+	frh[2] = uint8(from.Bits())
+	if r.Table < 256 {
+		frh[4] = uint8(r.Table) // a larger one is FRA_TABLE's
+	}
+	frh[5] = unix.RTPROT_BOOT // res1, which the kernel ignores; FRA_PROTOCOL counts
+	frh[7] = action
 	if from.Bits() > 0 {
-		r.Src = &net.IPNet{IP: from.Addr().AsSlice(), Mask: net.CIDRMask(from.Bits(), from.Addr().BitLen())}
+		m = m.attr(unix.FRA_SRC, from.Addr().AsSlice())
 	}
-	return r, nil
+	m = m.u32(unix.FRA_PRIORITY, uint32(r.Priority))
+	if r.Table >= 256 {
+		m = m.u32(unix.FRA_TABLE, uint32(r.Table))
+	}
+	m = m.u8(unix.FRA_PROTOCOL, vscProtocol)
+	return m.bytes(), nil
 }
+
+func (ruleHandler) refused(b ir.Body, create bool, err error) error { return err }
 
 func (ruleHandler) marks() {}
