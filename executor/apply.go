@@ -36,6 +36,10 @@ type Options struct {
 	// fail before it reaches the kernel: fault injection for tests. -1,
 	// the zero Options' 0 aside, is set by Apply from VSC_FAIL_AT.
 	FailAt *int
+	// Verified says the plan passed ir.Verify already: the compiler
+	// verifies every plan it returns. Otherwise (a plan read from a
+	// file) the run verifies it first.
+	Verified bool
 }
 
 func (o *Options) stateDir() string {
@@ -127,8 +131,10 @@ func (s step) verb() string {
 }
 
 func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
-	if err := ir.Verify(p); err != nil {
-		return res, fmt.Errorf("the plan fails verification:\n%w", err)
+	if !o.Verified {
+		if err := ir.Verify(p); err != nil {
+			return res, fmt.Errorf("the plan fails verification:\n%w", err)
+		}
 	}
 	h, err := openHost(p.Host, &o)
 	if err != nil {
@@ -571,6 +577,20 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 			steps = append(steps, step{create: true, op: a.want, act: a})
 		}
 	}
+	// The record as it will be when every step succeeds is written while
+	// the kernel works (stepDone makes the same changes, in the same
+	// order, to rec).
+	final := rec.clone()
+	for _, s := range steps {
+		recordStep(final, s)
+	}
+	nextRec := h.prepareRecord(final)
+	committed := false
+	defer func() {
+		if !committed {
+			nextRec.discard()
+		}
+	}()
 	// The journal announces the steps a batch ahead: those of the next
 	// batch are written while the kernel works on the current one.
 	// Announcing a step that then never runs is harmless.
@@ -604,6 +624,8 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 	}
 	fail := func(s step, err error) error {
 		show()
+		nextRec.discard()
+		committed = true
 		undone, rbErr := h.rollback(j, done)
 		// The record stays what it was: the host is as it was.
 		if serr := h.saveRecord(before); serr != nil && rbErr == nil {
@@ -681,8 +703,12 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 		i += n
 	}
 	show()
-	if err := h.saveRecord(rec); err != nil {
-		return fmt.Errorf("the host was changed but the record could not be saved (the journal keeps what was done): %w", err)
+	committed = true
+	if err := nextRec.commit(h); err != nil {
+		// Once more, the plain way.
+		if err := h.saveRecord(rec); err != nil {
+			return fmt.Errorf("the host was changed but the record could not be saved (the journal keeps what was done): %w", err)
+		}
 	}
 	return j.finish()
 }
@@ -690,16 +716,21 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 // stepDone records a step done and, for the step that completes its
 // action, prints the action's review line and tells progress.
 func (h *Host) stepDone(s step, rec *record, rp *reviewPrinter, progress func(int, int), total int) {
-	if s.create {
-		rec.put(s.op)
-	} else if s.act.verb == remove {
-		rec.drop(s.act.key)
-	}
+	recordStep(rec, s)
 	if s.create || s.act.verb == remove {
 		rp.line(s.act)
 		if progress != nil {
 			progress(rp.n, total)
 		}
+	}
+}
+
+// recordStep changes the record as a step done changes what vsc made.
+func recordStep(rec *record, s step) {
+	if s.create {
+		rec.put(s.op)
+	} else if s.act.verb == remove {
+		rec.drop(s.act.key)
 	}
 }
 

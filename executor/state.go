@@ -188,7 +188,17 @@ func (h *Host) saveRecord(rec *record) error {
 }
 
 func (h *Host) writeRecord(data []byte) error {
-	if err := writeFileAtomic(filepath.Join(h.stateDir, recordFile), data); err != nil {
+	name := filepath.Join(h.stateDir, recordFile)
+	if err := writeFileSynced(name+".tmp", data); err != nil {
+		return err
+	}
+	return h.installRecord(name + ".tmp")
+}
+
+// installRecord renames a written record file over the record, and
+// removes the record of older vsc versions.
+func (h *Host) installRecord(tmp string) error {
+	if err := os.Rename(tmp, filepath.Join(h.stateDir, recordFile)); err != nil {
 		return err
 	}
 	if err := os.Remove(filepath.Join(h.stateDir, legacyRecordFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -197,9 +207,9 @@ func (h *Host) writeRecord(data []byte) error {
 	return nil
 }
 
-func writeFileAtomic(name string, data []byte) error {
-	tmp := name + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+// writeFileSynced writes a file and waits until it is on disk.
+func writeFileSynced(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
@@ -211,10 +221,46 @@ func writeFileAtomic(name string, data []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
+	return f.Close()
+}
+
+// nextRecord is the record a run will have when every change succeeds,
+// written (durably, beside the record) while the kernel makes the
+// changes, so that ending the run costs a rename rather than an encoding
+// and a disk flush.
+type nextRecord struct {
+	tmp     string
+	written chan error
+}
+
+const nextRecordFile = recordFile + ".next"
+
+// prepareRecord starts writing rec, which the caller no longer changes.
+func (h *Host) prepareRecord(rec *record) *nextRecord {
+	n := &nextRecord{tmp: filepath.Join(h.stateDir, nextRecordFile), written: make(chan error, 1)}
+	go func() {
+		data, err := rec.encode()
+		if err == nil {
+			err = writeFileSynced(n.tmp, data)
+		}
+		n.written <- err
+	}()
+	return n
+}
+
+// commit makes the prepared record the record.
+func (n *nextRecord) commit(h *Host) error {
+	if err := <-n.written; err != nil {
+		os.Remove(n.tmp)
 		return err
 	}
-	return os.Rename(tmp, name)
+	return h.installRecord(n.tmp)
+}
+
+// discard drops the prepared record: the run did not end as planned.
+func (n *nextRecord) discard() {
+	<-n.written
+	os.Remove(n.tmp)
 }
 
 // journal is the write-ahead log of a run. Each change is written before

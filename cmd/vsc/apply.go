@@ -29,6 +29,9 @@ type hostFlags struct {
 	host     string
 	stateDir string
 	netns    string
+	// verified is set by planFor when the plan came from the compiler
+	// (now or through the cache), which verified it.
+	verified bool
 }
 
 func (h *hostFlags) register(fs *flag.FlagSet) {
@@ -39,7 +42,7 @@ func (h *hostFlags) register(fs *flag.FlagSet) {
 }
 
 func (h *hostFlags) options(stdout, stderr io.Writer) executor.Options {
-	o := executor.Options{StateDir: h.stateDir, NetNS: h.netns, Out: stdout}
+	o := executor.Options{StateDir: h.stateDir, NetNS: h.netns, Out: stdout, Verified: h.verified}
 	o.Waiting = func(holder string) {
 		fmt.Fprintf(stderr, "vsc: waiting for another run on this host to finish (its lock is held by %s)…\n", orUnknown(holder))
 	}
@@ -105,8 +108,10 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case *dryRun && *out != "":
-		plan.ObservedDigest = res.Observed
-		if err := savePlan(plan, *out); err != nil {
+		// A copy: the plan itself may be being cached, unreviewed.
+		reviewed := *plan
+		reviewed.ObservedDigest = res.Observed
+		if err := savePlan(&reviewed, *out); err != nil {
 			fmt.Fprintf(stderr, "vsc: %v\n", err)
 			return exitFailed
 		}
@@ -225,6 +230,7 @@ func planFor(fs *flag.FlagSet, pos []string, hf *hostFlags, stderr io.Writer) (*
 	if _, err := os.Stat(cached); err == nil {
 		if p, warnings, ok := cachedPlan(hf.stateDir, planCacheKey(path, hf)); ok {
 			stderr.Write(warnings)
+			hf.verified = true
 			return p, 0, true
 		}
 	}
@@ -243,10 +249,16 @@ func planFor(fs *flag.FlagSet, pos []string, hf *hostFlags, stderr io.Writer) (*
 	}
 	p, code, ok := pickPlan(fs, stderr, c.plans, hf.host)
 	if ok {
+		hf.verified = true
 		// Kept under the key of the bytes compiled: files changed since
-		// they were read make another key.
+		// they were read make another key. Written while the plan is
+		// applied; a command waits for it before it exits.
 		if inputs, ok := c.cfg.InputsDigest(hf.langOptions()); ok {
-			cachePlan(hf.stateDir, cacheKeyOf(inputs, hf.host), p, warnings.Bytes())
+			cacheWrites.Add(1)
+			go func() {
+				defer cacheWrites.Done()
+				cachePlan(hf.stateDir, cacheKeyOf(inputs, hf.host), p, warnings.Bytes())
+			}()
 		}
 	}
 	return p, code, ok

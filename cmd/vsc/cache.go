@@ -32,6 +32,10 @@ import (
 // written costs only the next run's compile.
 const cacheFile = "compiled"
 
+// cacheWrites are the cache entries being written, which main waits for
+// before the process exits.
+var cacheWrites sync.WaitGroup
+
 // cacheMagic starts an entry, then its key and the digest of the rest.
 const cacheMagic = "vsc compiled plan 1\n"
 

@@ -41,6 +41,7 @@ func TestPlanCache(t *testing.T) {
 		if !ok {
 			t.Fatalf("planFor: exit %d: %s", code, stderr.String())
 		}
+		cacheWrites.Wait() // as run does before a command ends
 		return p.Host
 	}
 	if got := plan(); got != "srv1" {

@@ -108,6 +108,8 @@ func watchGC() {
 }
 
 func run(args []string, stdout, stderr io.Writer) (code int) {
+	// What a command left to finish in the background ends before vsc.
+	defer cacheWrites.Wait()
 	// A panic is a bug in vsc; the user gets a short message, not a Go
 	// stack (VSC_TRACEBACK=1 re-panics for debugging).
 	defer func() {
