@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -47,8 +48,9 @@ func decodeBody(s *scope, body hcl.Body, blockType string, v reflect.Value, bs *
 		}
 		diags = append(diags, decodeAttr(s, attr, v.Field(f.index), f)...)
 	}
+	many := decodeMany(s, content.Blocks, bs)
 	var seen map[string]*hcl.Block
-	for _, b := range content.Blocks {
+	for i, b := range content.Blocks {
 		f := bs.byName[b.Type]
 		switch f.kind {
 		case kindBlock:
@@ -66,13 +68,53 @@ func decodeBody(s *scope, body hcl.Body, blockType string, v reflect.Value, bs *
 			diags = append(diags, decodeBlock(s, b, p.Elem(), f.Block)...)
 			v.Field(f.index).Set(p)
 		case kindBlocks:
-			p := reflect.New(f.Block.typ)
-			diags = append(diags, decodeBlock(s, b, p.Elem(), f.Block)...)
+			var p reflect.Value
+			if many != nil {
+				p = many[i].v
+				diags = append(diags, many[i].diags...)
+			} else {
+				p = reflect.New(f.Block.typ)
+				diags = append(diags, decodeBlock(s, b, p.Elem(), f.Block)...)
+			}
 			fv := v.Field(f.index)
 			fv.Set(reflect.Append(fv, p))
 		}
 	}
 	return diags
+}
+
+// decodedBlock is a block decoded ahead, and what decoding it reported.
+type decodedBlock struct {
+	v     reflect.Value
+	diags hcl.Diagnostics
+}
+
+// parallelBlocks is how many repeated blocks a body must hold for
+// decodeMany to spread them over the cores: fewer cost less than the
+// goroutines.
+var parallelBlocks = 64
+
+// decodeMany decodes, on every core, the repeatable blocks of a body
+// that holds many (a host's routes, rules, interfaces), each into its own
+// value; decodeBody then takes each block's value and diagnostics in
+// order, as if it had decoded them itself. It returns nil for a body of
+// few blocks. Decoding only reads the scope (its evaluation context is
+// built here, before the goroutines start), so blocks decode apart.
+func decodeMany(s *scope, blocks hcl.Blocks, bs *BlockSchema) []decodedBlock {
+	if len(blocks) < parallelBlocks || runtime.GOMAXPROCS(0) < 2 {
+		return nil
+	}
+	s.evalContext()
+	out := make([]decodedBlock, len(blocks))
+	parallel(len(blocks), func(i int) {
+		f := bs.byName[blocks[i].Type]
+		if f.kind != kindBlocks {
+			return
+		}
+		p := reflect.New(f.Block.typ)
+		out[i] = decodedBlock{p, decodeBlock(s, blocks[i], p.Elem(), f.Block)}
+	})
+	return out
 }
 
 func decodeAttr(s *scope, attr *hcl.Attribute, dst reflect.Value, f *Field) hcl.Diagnostics {

@@ -1,11 +1,13 @@
 package lang
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -312,5 +314,59 @@ func TestInputsDigest(t *testing.T) {
 	}
 	if _, ok := InputsDigest(filepath.Join(dir, "missing"), opts); ok {
 		t.Fatal("a missing configuration has a digest")
+	}
+}
+
+// TestDecodeManyInOrder checks that decoding the blocks of a large body
+// on every core gives what decoding them one by one gives: the same
+// values in the same order, the same diagnostics in the same order.
+func TestDecodeManyInOrder(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("host \"a\" {\n  table \"t\" {\n    id = 7\n")
+	for i := 0; i < 300; i++ {
+		to := fmt.Sprintf("\"10.%d.%d.0/24\"", i/250, i%250)
+		if i%37 == 5 {
+			to = "nope" // an error, reported in its place
+		}
+		fmt.Fprintf(&b, "    route {\n      to  = %s\n      dev = \"eth%d\"\n    }\n", to, i%3)
+	}
+	b.WriteString("  }\n")
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&b, "  rule {\n    from     = \"10.9.%d.0/24\"\n    table    = \"t\"\n    priority = %d\n  }\n", i, 2000+i)
+	}
+	b.WriteString("}\n")
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"main.vsc.hcl": b.String()})
+	load := func(threshold int) (*Config, []string) {
+		defer func(old int) { parallelBlocks = old }(parallelBlocks)
+		parallelBlocks = threshold
+		cfg, diags := Load(dir, Options{})
+		var out []string
+		for _, d := range diags {
+			out = append(out, d.Error())
+		}
+		return cfg, out
+	}
+	seqCfg, seqDiags := load(1 << 30)
+	parCfg, parDiags := load(2)
+	if len(seqDiags) == 0 {
+		t.Fatal("the test configuration should have errors")
+	}
+	if diff := cmp.Diff(seqDiags, parDiags); diff != "" {
+		t.Fatalf("diagnostics differ (-one by one +parallel):\n%s", diff)
+	}
+	routes := func(c *Config) (out []string) {
+		for _, tb := range c.Hosts[0].Tables {
+			for _, r := range tb.Routes {
+				out = append(out, r.To.V+" "+r.Dev.V+" "+r.DeclRange.String())
+			}
+		}
+		for _, r := range c.Hosts[0].Rules {
+			out = append(out, r.From.V+" "+r.DeclRange.String())
+		}
+		return out
+	}
+	if diff := cmp.Diff(routes(seqCfg), routes(parCfg)); diff != "" {
+		t.Fatalf("decoded values differ (-one by one +parallel):\n%s", diff)
 	}
 }
