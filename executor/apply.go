@@ -40,6 +40,11 @@ type Options struct {
 	// verifies every plan it returns. Otherwise (a plan read from a
 	// file) the run verifies it first.
 	Verified bool
+	// PlanKey identifies the plan's content, when the caller knows it:
+	// equal keys mean equal plans (vsc apply gives the key of its
+	// compiled-plan cache). A run may then skip reading back a record
+	// that holds exactly the plan's objects (see record.key).
+	PlanKey string
 }
 
 func (o *Options) stateDir() string {
@@ -147,8 +152,11 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	}
 	defer unlock()
 
-	rec, err := h.loadRecord()
-	if err != nil {
+	ops := hostOps(p)
+	var rec *record
+	if m.only == "" && !m.destroy && h.recordIsPlan(o.PlanKey) {
+		rec = recordOf(p, ops)
+	} else if rec, err = h.loadRecord(); err != nil {
 		return res, err
 	}
 	if err := h.recoverJournal(rec); err != nil {
@@ -157,15 +165,15 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	var want []*ir.Op
 	switch {
 	case m.only != "":
-		for _, op := range hostOps(p) {
+		for _, op := range ops {
 			if op.Owner == m.only {
 				want = append(want, op)
 			}
 		}
 	case !m.destroy:
-		want = hostOps(p)
+		want = ops
 	}
-	lives, err := h.observe(hostOps(p), rec)
+	lives, err := h.observe(ops, rec)
 	if err != nil {
 		return res, err
 	}
@@ -211,7 +219,26 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	case m.only == "":
 		rec.plan.Source, rec.plan.SourceDigest = p.Source, p.SourceDigest
 	}
-	return res, h.execute(acts, rec, out, o.Progress, failAt)
+	err = h.execute(acts, rec, out, o.Progress, failAt)
+	if err == nil && h.recordSum != nil && m.only == "" && !m.destroy && o.PlanKey != "" && holdsExactly(rec, want) {
+		// Best effort: without it, the next run reads the record.
+		h.markRecord(o.PlanKey, *h.recordSum)
+	}
+	return res, err
+}
+
+// holdsExactly tells whether the record holds the ops, the very ones
+// (made by this run, or taken from this plan), and nothing else.
+func holdsExactly(rec *record, ops []*ir.Op) bool {
+	if len(rec.byKey) != len(ops) {
+		return false
+	}
+	for _, op := range ops {
+		if rec.byKey[keyOf(op.Body)] != op {
+			return false
+		}
+	}
+	return true
 }
 
 // hostOps are the plan's ops that make persistent kernel objects.
@@ -426,11 +453,15 @@ func (h *Host) observe(want []*ir.Op, rec *record) (map[string]live, error) {
 		}
 		byKind[b.Kind()] = append(byKind[b.Kind()], b)
 	}
+	planned := make(map[*ir.Op]bool, len(want))
 	for _, op := range want {
 		addBody(op.Body)
+		planned[op] = true
 	}
 	for _, op := range rec.ops() {
-		addBody(op.Body)
+		if !planned[op] { // the very op again (a record taken from the plan)
+			addBody(op.Body)
+		}
 	}
 	lives := map[string]live{}
 	for _, k := range kinds {
@@ -704,7 +735,10 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 	}
 	show()
 	committed = true
-	if err := nextRec.commit(h); err != nil {
+	sum, err := nextRec.commit(h)
+	if err == nil {
+		h.recordSum = &sum
+	} else {
 		// Once more, the plain way.
 		if err := h.saveRecord(rec); err != nil {
 			return fmt.Errorf("the host was changed but the record could not be saved (the journal keeps what was done): %w", err)

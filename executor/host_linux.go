@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/netip"
@@ -24,6 +25,9 @@ type Host struct {
 	// linkCache holds links looked up by name during a run; a change to a
 	// link empties it.
 	linkCache map[string]netlink.Link
+	// recordSum is the digest of the record file a run wrote, once it
+	// wrote one by committing its prepared record.
+	recordSum *[sha256.Size]byte
 }
 
 // openHost opens a netlink handle and an rtnetlink socket in the named

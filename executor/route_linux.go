@@ -122,7 +122,7 @@ func (routeHandler) observe(h *Host, bodies []ir.Body) (map[string]live, error) 
 // the one a diff should see: one that is as a body asks, else one of
 // vsc's, else the first, which is in the way.
 func pickLive(hd handler, found map[string][]live, bodies []ir.Body) map[string]live {
-	out := map[string]live{}
+	out := make(map[string]live, len(found))
 	for k, ls := range found {
 		out[k] = ls[0]
 		for _, l := range ls {
@@ -133,7 +133,7 @@ func pickLive(hd handler, found map[string][]live, bodies []ir.Body) map[string]
 	}
 	// The plan's bodies come before the record's: the first to find its
 	// object keeps it.
-	matched := map[string]bool{}
+	matched := make(map[string]bool, len(found))
 	for _, b := range bodies {
 		k := hd.key(b)
 		if matched[k] {

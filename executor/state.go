@@ -3,6 +3,8 @@ package executor
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +34,10 @@ const (
 	// legacyRecordFile is the record as vsc wrote it before the binary
 	// form: read when there is no record, removed once one is written.
 	legacyRecordFile = "record.json"
+	// recordKeyFile says, when present, that the record holds exactly the
+	// host-state ops of one plan: its key (Options.PlanKey) and the
+	// digest of the record file it vouches for.
+	recordKeyFile = "record.key"
 )
 
 // DefaultStateDir is where vsc keeps its records when not told otherwise.
@@ -196,8 +202,12 @@ func (h *Host) writeRecord(data []byte) error {
 }
 
 // installRecord renames a written record file over the record, and
-// removes the record of older vsc versions.
+// removes the record of older vsc versions. The record no longer is what
+// a record.key vouched for: that goes first.
 func (h *Host) installRecord(tmp string) error {
+	if err := os.Remove(filepath.Join(h.stateDir, recordKeyFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	if err := os.Rename(tmp, filepath.Join(h.stateDir, recordFile)); err != nil {
 		return err
 	}
@@ -231,6 +241,7 @@ func writeFileSynced(name string, data []byte) error {
 type nextRecord struct {
 	tmp     string
 	written chan error
+	sum     [sha256.Size]byte // of the file, once written
 }
 
 const nextRecordFile = recordFile + ".next"
@@ -241,6 +252,7 @@ func (h *Host) prepareRecord(rec *record) *nextRecord {
 	go func() {
 		data, err := rec.encode()
 		if err == nil {
+			n.sum = sha256.Sum256(data)
 			err = writeFileSynced(n.tmp, data)
 		}
 		n.written <- err
@@ -248,13 +260,61 @@ func (h *Host) prepareRecord(rec *record) *nextRecord {
 	return n
 }
 
-// commit makes the prepared record the record.
-func (n *nextRecord) commit(h *Host) error {
+// commit makes the prepared record the record, and returns the digest of
+// its file.
+func (n *nextRecord) commit(h *Host) ([sha256.Size]byte, error) {
 	if err := <-n.written; err != nil {
 		os.Remove(n.tmp)
+		return n.sum, err
+	}
+	return n.sum, h.installRecord(n.tmp)
+}
+
+// A converged re-apply of a large plan would spend a good part of its
+// time reading back a record that holds exactly the plan's objects. So a
+// run that leaves the record holding exactly the host-state ops of its
+// plan — the very ops, every one created by a run of that plan — says so
+// in record.key: the plan's key and the digest of the record file. A
+// later run of a plan with the same key takes the record from the plan
+// instead of decoding it. Any other write of the record removes
+// record.key first, and the digest ties it to one record file, so a stale
+// or damaged record.key only costs the shortcut.
+
+// markRecord writes record.key for the record file whose digest is sum.
+func (h *Host) markRecord(planKey string, sum [sha256.Size]byte) error {
+	tmp := filepath.Join(h.stateDir, recordKeyFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(planKey+"\n"+hex.EncodeToString(sum[:])+"\n"), 0o600); err != nil {
 		return err
 	}
-	return h.installRecord(n.tmp)
+	return os.Rename(tmp, filepath.Join(h.stateDir, recordKeyFile))
+}
+
+// recordIsPlan tells whether record.key vouches that the record holds
+// exactly the host-state ops of the plan with that key.
+func (h *Host) recordIsPlan(planKey string) bool {
+	if planKey == "" || strings.ContainsAny(planKey, "\n") {
+		return false
+	}
+	mark, err := os.ReadFile(filepath.Join(h.stateDir, recordKeyFile))
+	if err != nil {
+		return false
+	}
+	data, err := os.ReadFile(filepath.Join(h.stateDir, recordFile))
+	if err != nil {
+		return false
+	}
+	sum := sha256.Sum256(data)
+	return string(mark) == planKey+"\n"+hex.EncodeToString(sum[:])+"\n"
+}
+
+// recordOf is the record that holds exactly the host-state ops of p.
+func recordOf(p *ir.Plan, ops []*ir.Op) *record {
+	rec := newRecord(p.Host)
+	rec.plan.Source, rec.plan.SourceDigest = p.Source, p.SourceDigest
+	for _, op := range ops {
+		rec.put(op)
+	}
+	return rec
 }
 
 // discard drops the prepared record: the run did not end as planned.

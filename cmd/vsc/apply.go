@@ -30,8 +30,10 @@ type hostFlags struct {
 	stateDir string
 	netns    string
 	// verified is set by planFor when the plan came from the compiler
-	// (now or through the cache), which verified it.
+	// (now or through the cache), which verified it; planKey then is its
+	// key in the cache (executor.Options.PlanKey).
 	verified bool
+	planKey  string
 }
 
 func (h *hostFlags) register(fs *flag.FlagSet) {
@@ -42,7 +44,7 @@ func (h *hostFlags) register(fs *flag.FlagSet) {
 }
 
 func (h *hostFlags) options(stdout, stderr io.Writer) executor.Options {
-	o := executor.Options{StateDir: h.stateDir, NetNS: h.netns, Out: stdout, Verified: h.verified}
+	o := executor.Options{StateDir: h.stateDir, NetNS: h.netns, Out: stdout, Verified: h.verified, PlanKey: h.planKey}
 	o.Waiting = func(holder string) {
 		fmt.Fprintf(stderr, "vsc: waiting for another run on this host to finish (its lock is held by %s)…\n", orUnknown(holder))
 	}
@@ -228,9 +230,10 @@ func planFor(fs *flag.FlagSet, pos []string, hf *hostFlags, stderr io.Writer) (*
 	// A configuration compiled before, unchanged, is not compiled again.
 	cached := filepath.Join(hf.stateDir, cacheFile)
 	if _, err := os.Stat(cached); err == nil {
-		if p, warnings, ok := cachedPlan(hf.stateDir, planCacheKey(path, hf)); ok {
+		key := planCacheKey(path, hf)
+		if p, warnings, ok := cachedPlan(hf.stateDir, key); ok {
 			stderr.Write(warnings)
-			hf.verified = true
+			hf.verified, hf.planKey = true, key
 			return p, 0, true
 		}
 	}
@@ -254,10 +257,12 @@ func planFor(fs *flag.FlagSet, pos []string, hf *hostFlags, stderr io.Writer) (*
 		// they were read make another key. Written while the plan is
 		// applied; a command waits for it before it exits.
 		if inputs, ok := c.cfg.InputsDigest(hf.langOptions()); ok {
+			key := cacheKeyOf(inputs, hf.host)
+			hf.planKey = key
 			cacheWrites.Add(1)
 			go func() {
 				defer cacheWrites.Done()
-				cachePlan(hf.stateDir, cacheKeyOf(inputs, hf.host), p, warnings.Bytes())
+				cachePlan(hf.stateDir, key, p, warnings.Bytes())
 			}()
 		}
 	}
