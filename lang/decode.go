@@ -38,7 +38,7 @@ func decodeBody(s *scope, body hcl.Body, blockType string, v reflect.Value, bs *
 		if f.IsBlock() {
 			continue
 		}
-		attr, ok := content.Attributes[f.Name]
+		attr, ok := content.attr(f.Name)
 		if !ok {
 			if f.Required && required {
 				diags = append(diags, Error(CodeSchema, fmt.Sprintf("Missing required argument %q", f.Name),
@@ -48,9 +48,9 @@ func decodeBody(s *scope, body hcl.Body, blockType string, v reflect.Value, bs *
 		}
 		diags = append(diags, decodeAttr(s, attr, v.Field(f.index), f)...)
 	}
-	many := decodeMany(s, content.Blocks, bs)
+	many := decodeMany(s, content.blocks, bs)
 	var seen map[string]*hcl.Block
-	for i, b := range content.Blocks {
+	for i, b := range content.blocks {
 		f := bs.byName[b.Type]
 		switch f.kind {
 		case kindBlock:
@@ -117,12 +117,12 @@ func decodeMany(s *scope, blocks hcl.Blocks, bs *BlockSchema) []decodedBlock {
 	return out
 }
 
-func decodeAttr(s *scope, attr *hcl.Attribute, dst reflect.Value, f *Field) hcl.Diagnostics {
-	val, diags := s.eval(attr.Expr)
+func decodeAttr(s *scope, expr hcl.Expression, dst reflect.Value, f *Field) hcl.Diagnostics {
+	val, diags := s.eval(expr)
 	if diags.HasErrors() || !val.IsWhollyKnown() || val.IsNull() {
 		return diags
 	}
-	rng := attr.Expr.Range()
+	rng := expr.Range()
 	var d hcl.Diagnostics
 	// Each value is stored when it has no error: through a pointer to the
 	// field, which costs no allocation as reflect.Value.Set would.
@@ -161,7 +161,7 @@ func decodeAttr(s *scope, attr *hcl.Attribute, dst reflect.Value, f *Field) hcl.
 		}
 	case kindStrings:
 		var list []Val[string]
-		list, d = toStrings(attr.Expr, val, f.Name, rng)
+		list, d = toStrings(expr, val, f.Name, rng)
 		if f.NonEmpty {
 			for _, e := range list {
 				d = append(d, checkNonEmpty(e.V, f, e.Range)...)
@@ -172,7 +172,7 @@ func decodeAttr(s *scope, attr *hcl.Attribute, dst reflect.Value, f *Field) hcl.
 		}
 	case kindLimit:
 		var l Limit
-		l, d = toLimit(attr.Expr, val, f, rng)
+		l, d = toLimit(expr, val, f, rng)
 		if !d.HasErrors() {
 			*fieldPtr[Val[Limit]](dst, -1) = Val[Limit]{V: l, Range: rng, Set: true}
 		}
@@ -399,11 +399,39 @@ func quoteAll(ss []string) []string {
 	return out
 }
 
-// contentOf is body.Content(schema). For a native body that holds only
-// what the schema takes, which Content reports nothing about, it builds
-// the content itself: Content copies the body's attributes into maps
-// several times to find what it would report.
-func contentOf(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+// content is what decodeBody reads of a body: its attributes by name,
+// its blocks in order.
+type content struct {
+	// native is the body when it holds only what the schema takes: its
+	// attributes are read from it directly (less hidden), and its blocks
+	// made hcl.Blocks all at once. Content would copy the body into maps
+	// several times to find what it would report, for every block of a
+	// large configuration.
+	native *hclsyntax.Body
+	hidden string
+	// attrs are the attributes of another body, as Content gives them.
+	attrs  hcl.Attributes
+	blocks hcl.Blocks
+}
+
+// attr returns the expression of the attribute name.
+func (c *content) attr(name string) (hcl.Expression, bool) {
+	if c.native != nil {
+		if a, ok := c.native.Attributes[name]; ok && name != c.hidden {
+			return a.Expr, true
+		}
+		return nil, false
+	}
+	if a, ok := c.attrs[name]; ok {
+		return a.Expr, true
+	}
+	return nil, false
+}
+
+// contentOf is body.Content(schema), read directly from a native body
+// that holds only what the schema takes (about which Content reports
+// nothing).
+func contentOf(body hcl.Body, schema *hcl.BodySchema) (*content, hcl.Diagnostics) {
 	switch b := body.(type) {
 	case *hclsyntax.Body:
 		if c := plainContent(b, schema, ""); c != nil {
@@ -414,12 +442,13 @@ func contentOf(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Dia
 			return c, nil
 		}
 	}
-	return body.Content(schema)
+	c, diags := body.Content(schema)
+	return &content{attrs: c.Attributes, blocks: c.Blocks}, diags
 }
 
 // plainContent returns what b.Content(schema) returns, b's attribute
 // hidden left out, when Content reports no problem; nil otherwise.
-func plainContent(b *hclsyntax.Body, schema *hcl.BodySchema, hidden string) *hcl.BodyContent {
+func plainContent(b *hclsyntax.Body, schema *hcl.BodySchema, hidden string) *content {
 	known := 0
 	for _, a := range schema.Attributes {
 		if _, ok := b.Attributes[a.Name]; ok && a.Name != hidden {
@@ -434,10 +463,6 @@ func plainContent(b *hclsyntax.Body, schema *hcl.BodySchema, hidden string) *hcl
 	if known != len(b.Attributes) {
 		return nil // an attribute Content reports
 	}
-	out := &hcl.BodyContent{MissingItemRange: b.MissingItemRange()}
-	if len(b.Blocks) > 0 {
-		out.Blocks = make(hcl.Blocks, 0, len(b.Blocks))
-	}
 	for _, blk := range b.Blocks {
 		ok := false
 		for _, bs := range schema.Blocks {
@@ -449,15 +474,19 @@ func plainContent(b *hclsyntax.Body, schema *hcl.BodySchema, hidden string) *hcl
 		if !ok {
 			return nil // a block Content reports
 		}
-		out.Blocks = append(out.Blocks, blk.AsHCLBlock())
 	}
-	out.Attributes = make(hcl.Attributes, len(b.Attributes))
-	for _, a := range schema.Attributes {
-		if attr, ok := b.Attributes[a.Name]; ok && a.Name != hidden {
-			out.Attributes[a.Name] = attr.AsHCLAttribute()
+	c := &content{native: b, hidden: hidden}
+	if len(b.Blocks) > 0 {
+		// What Block.AsHCLBlock gives, in one allocation for all.
+		blocks := make([]hcl.Block, len(b.Blocks))
+		c.blocks = make(hcl.Blocks, len(b.Blocks))
+		for i, blk := range b.Blocks {
+			blocks[i] = hcl.Block{Type: blk.Type, Labels: blk.Labels, Body: blk.Body, DefRange: blk.DefRange(),
+				TypeRange: blk.TypeRange, LabelRanges: blk.LabelRanges}
+			c.blocks[i] = &blocks[i]
 		}
 	}
-	return out
+	return c
 }
 
 func schemaHas(schema *hcl.BodySchema, name string) bool {
