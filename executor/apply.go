@@ -598,7 +598,7 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 	if err != nil {
 		return fmt.Errorf("cannot open the journal: %w", err)
 	}
-	before := rec.clone()
+	before := rec.clone(0)
 	var steps []step
 	for _, a := range acts {
 		if a.verb != add {
@@ -611,7 +611,7 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 	// The record as it will be when every step succeeds is written while
 	// the kernel works (stepDone makes the same changes, in the same
 	// order, to rec).
-	final := rec.clone()
+	final := rec.clone(len(steps))
 	for _, s := range steps {
 		recordStep(final, s)
 	}
@@ -762,7 +762,7 @@ func (h *Host) stepDone(s step, rec *record, rp *reviewPrinter, progress func(in
 // recordStep changes the record as a step done changes what vsc made.
 func recordStep(rec *record, s step) {
 	if s.create {
-		rec.put(s.op)
+		rec.putKey(s.act.key, s.op)
 	} else if s.act.verb == remove {
 		rec.drop(s.act.key)
 	}

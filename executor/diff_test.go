@@ -31,7 +31,7 @@ func TestDiffReplacedLinkDependents(t *testing.T) {
 	addr := &ir.AddrAdd{Dev: "eth0.7", Address: "10.7.0.2/16", Label: "eth0.7:web"}
 	route := &ir.RouteAdd{Table: 7, To: "10.7.0.0/16", Dev: "eth0.7"}
 	want := testPlan(t, link(8), addr, route).Ops
-	rec := newRecord("test")
+	rec := newRecord("test", 0)
 	lives := map[string]live{}
 	for _, b := range []ir.Body{link(7), addr, route} {
 		rec.put(&ir.Op{Owner: ir.OwnerHost, Origin: "old.vsc.hcl:1:1", Body: b})

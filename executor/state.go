@@ -98,12 +98,15 @@ type record struct {
 	order []string
 }
 
-func newRecord(host string) *record {
-	return &record{plan: &ir.Plan{FormatVersion: ir.FormatVersion, Host: host}, byKey: map[string]*ir.Op{}}
+// newRecord returns an empty record, with room for n ops.
+func newRecord(host string, n int) *record {
+	return &record{plan: &ir.Plan{FormatVersion: ir.FormatVersion, Host: host}, byKey: make(map[string]*ir.Op, n), order: make([]string, 0, n)}
 }
 
-func (r *record) put(op *ir.Op) {
-	k := keyOf(op.Body)
+func (r *record) put(op *ir.Op) { r.putKey(keyOf(op.Body), op) }
+
+// putKey is put of an op whose key k the caller knows.
+func (r *record) putKey(k string, op *ir.Op) {
 	if _, ok := r.byKey[k]; !ok {
 		r.order = append(r.order, k)
 	}
@@ -132,17 +135,19 @@ func (r *record) ops() []*ir.Op {
 	return out
 }
 
-func (r *record) clone() *record {
-	c := newRecord(r.plan.Host)
+// clone returns a copy of the record, with room for extra more ops.
+func (r *record) clone(extra int) *record {
+	c := newRecord(r.plan.Host, len(r.order)+extra)
 	c.plan.Source, c.plan.SourceDigest = r.plan.Source, r.plan.SourceDigest
-	for _, op := range r.ops() {
-		c.put(op)
+	for _, k := range r.order {
+		c.byKey[k] = r.byKey[k]
+		c.order = append(c.order, k)
 	}
 	return c
 }
 
 func (h *Host) loadRecord() (*record, error) {
-	rec := newRecord(h.name)
+	rec := newRecord(h.name, 0)
 	name := filepath.Join(h.stateDir, recordFile)
 	data, err := os.ReadFile(name)
 	decode := ir.DecodeBinary
@@ -309,7 +314,7 @@ func (h *Host) recordIsPlan(planKey string) bool {
 
 // recordOf is the record that holds exactly the host-state ops of p.
 func recordOf(p *ir.Plan, ops []*ir.Op) *record {
-	rec := newRecord(p.Host)
+	rec := newRecord(p.Host, len(ops))
 	rec.plan.Source, rec.plan.SourceDigest = p.Source, p.SourceDigest
 	for _, op := range ops {
 		rec.put(op)
