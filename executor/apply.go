@@ -463,7 +463,7 @@ func (h *Host) observe(want []*ir.Op, rec *record) (map[string]live, error) {
 			addBody(op.Body)
 		}
 	}
-	lives := map[string]live{}
+	var lives map[string]live
 	for _, k := range kinds {
 		hd, err := handlerOf(k)
 		if err != nil {
@@ -473,9 +473,18 @@ func (h *Host) observe(want []*ir.Op, rec *record) (map[string]live, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the live %s objects of %s: %w", k, h.where(), err)
 		}
+		// Keys start with their kind: the maps of two kinds never share
+		// one, and the first can be kept as it is.
+		if lives == nil {
+			lives = got
+			continue
+		}
 		for key, l := range got {
 			lives[key] = l
 		}
+	}
+	if lives == nil {
+		lives = map[string]live{}
 	}
 	return lives, nil
 }
@@ -484,6 +493,9 @@ func (h *Host) observe(want []*ir.Op, rec *record) (map[string]live, error) {
 // be at that point, so that a run that cannot succeed stops before the
 // first change.
 func (h *Host) precheck(acts []*action, lives map[string]live) error {
+	if len(acts) == 0 {
+		return nil // nothing to judge (a converged run)
+	}
 	links, err := h.links()
 	if err != nil {
 		return err

@@ -103,15 +103,25 @@ func (routeHandler) observe(h *Host, bodies []ir.Body) (map[string]live, error) 
 	if err != nil {
 		return nil, err
 	}
-	found := map[string][]live{}
+	found := make(map[string][]live, len(bodies))
+	var one []live // most keys hold one route: their slices share one array
 	for _, tf := range lists {
 		routes, err := listTable(h, tf.table, tf.family)
 		if err != nil {
 			return nil, fmt.Errorf("table %d: %w", tf.table, err)
 		}
+		if cap(one)-len(one) < len(routes) {
+			one = make([]live, 0, len(routes))
+		}
 		for _, rt := range routes {
 			k, body := routeBody(rt, names)
-			found[k] = append(found[k], live{body: body, marked: rt.protocol == vscProtocol})
+			l := live{body: body, marked: rt.protocol == vscProtocol}
+			if ls, ok := found[k]; ok {
+				found[k] = append(ls, l)
+			} else {
+				one = append(one, l)
+				found[k] = one[len(one)-1 : len(one) : len(one)]
+			}
 		}
 	}
 	return pickLive(routeHandler{}, found, bodies), nil
