@@ -429,10 +429,7 @@ func (r *binReader) uvarint() (uint64, error) {
 	}
 	x, n := binary.Uvarint(r.data[r.i:])
 	if n <= 0 {
-		if n == 0 {
-			return 0, io.ErrUnexpectedEOF
-		}
-		return 0, errors.New("integer overflows 64 bits")
+		return 0, varintError(n)
 	}
 	r.i += n
 	return x, nil
@@ -441,13 +438,18 @@ func (r *binReader) uvarint() (uint64, error) {
 func (r *binReader) varint() (int64, error) {
 	x, n := binary.Varint(r.data[r.i:])
 	if n <= 0 {
-		if n == 0 {
-			return 0, io.ErrUnexpectedEOF
-		}
-		return 0, errors.New("integer overflows 64 bits")
+		return 0, varintError(n)
 	}
 	r.i += n
 	return x, nil
+}
+
+// varintError is why encoding/binary read no varint (n ≤ 0).
+func varintError(n int) error {
+	if n == 0 {
+		return io.ErrUnexpectedEOF
+	}
+	return errors.New("integer overflows 64 bits")
 }
 
 // count reads a count of things that take at least size bytes each,

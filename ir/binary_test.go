@@ -712,53 +712,34 @@ func routesRulesPlan(b *testing.B) *Plan {
 	return p
 }
 
-func BenchmarkEncodeBinary(b *testing.B) {
+func BenchmarkEncodeBinary(b *testing.B) { benchEncode(b, (*Plan).MarshalBinary) }
+func BenchmarkDecodeBinary(b *testing.B) { benchDecode(b, (*Plan).MarshalBinary, DecodeBinary) }
+func BenchmarkMarshalJSON(b *testing.B)  { benchEncode(b, (*Plan).MarshalJSON) }
+func BenchmarkDecodeJSON(b *testing.B)   { benchDecode(b, (*Plan).MarshalJSON, Decode) }
+
+// benchEncode measures an encoding of the routes and rules plan.
+func benchEncode(b *testing.B, encode func(*Plan) ([]byte, error)) {
 	p := routesRulesPlan(b)
-	data, _ := p.MarshalBinary()
+	data, _ := encode(p)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := p.MarshalBinary(); err != nil {
+		if _, err := encode(p); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func BenchmarkDecodeBinary(b *testing.B) {
-	data, err := routesRulesPlan(b).MarshalBinary()
+// benchDecode measures reading back the routes and rules plan encoded.
+func benchDecode(b *testing.B, encode func(*Plan) ([]byte, error), decode func([]byte) (*Plan, error)) {
+	data, err := encode(routesRulesPlan(b))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := DecodeBinary(data); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkMarshalJSON(b *testing.B) {
-	p := routesRulesPlan(b)
-	data, _ := p.MarshalJSON()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := p.MarshalJSON(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkDecodeJSON(b *testing.B) {
-	data, err := routesRulesPlan(b).MarshalJSON()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Decode(data); err != nil {
+		if _, err := decode(data); err != nil {
 			b.Fatal(err)
 		}
 	}
