@@ -45,11 +45,21 @@ const fastMaxDepth = 64
 // above), or not valid; when ok, the body is the one ParseConfig returns,
 // and ParseConfig would report no diagnostic.
 func fastParse(src []byte, filename string, start hcl.Pos) (body *hclsyntax.Body, ok bool) {
+	return fastParseIn(src, filename, start, 0)
+}
+
+// fastParseIn parses src as fastParse does, as items of the body of a
+// block nested depth deep: what fastParse of the whole block would count
+// towards fastMaxDepth. (split.go parses the body of a large block in
+// parts, which is exact as long as reading an item never looks past the
+// newline that ends it.)
+func fastParseIn(src []byte, filename string, start hcl.Pos, depth int) (body *hclsyntax.Body, ok bool) {
 	p := fastParser{
 		src:    src,
 		name:   filename,
 		base:   start.Byte,
 		cursor: cursor{line: start.Line, lineStart: 1 - start.Column},
+		depth:  depth,
 		cache:  fastCaches.Get().(*fastCache),
 	}
 	defer fastCaches.Put(p.cache)

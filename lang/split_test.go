@@ -303,12 +303,21 @@ func TestChunksManyGuests(t *testing.T) {
 }
 
 // FuzzChunks: whatever the input, reading by chunks either gives up or
-// gives what reading the file whole gives.
+// gives what reading the file whole gives; so does it with every item read
+// by runs of its body's items, and then each item read by runs is
+// fastParse's tree of it.
 func FuzzChunks(f *testing.F) {
 	defer func(old int) { chunkBytes = old }(chunkBytes)
 	chunkBytes = 1 // cut at every item
 	for _, src := range chunkCases {
 		f.Add([]byte(src))
+	}
+	for _, src := range runsBail {
+		f.Add([]byte(src))
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := 0; i < 20; i++ {
+		f.Add([]byte(largeItemFile(r)))
 	}
 	for _, dir := range []string{"../examples/course", "../examples/fleet"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.vsc.hcl"))
@@ -320,7 +329,18 @@ func FuzzChunks(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		file := "fuzz/main.vsc.hcl"
-		sameAsFiles(t, file, Options{Overlay: map[string][]byte{file: src}})
+		overlay := Options{Overlay: map[string][]byte{file: src}}
+		withRuns(t, 1<<62, runBytes) // items joined, as Load cuts small ones
+		sameAsFiles(t, file, overlay)
+		// Runs of 1 to 128 bytes, whatever the input gives.
+		withRuns(t, 1, 1<<(len(src)%8))
+		sameAsFiles(t, file, overlay)
+		for _, c := range splitFile(file, src) {
+			sameRuns(t, c)
+			// Cut at every line, as a wrong scan would.
+			c.lines = everyLine(c)
+			sameRuns(t, c)
+		}
 	})
 }
 
@@ -335,6 +355,11 @@ func TestChunksRandom(t *testing.T) {
 			testChunksRandom(t)
 		})
 	}
+	// Every item read by runs of its body's items, at every line.
+	t.Run("runs", func(t *testing.T) {
+		withRuns(t, 1, 1)
+		testChunksRandom(t)
+	})
 }
 
 func testChunksRandom(t *testing.T) {
