@@ -90,9 +90,14 @@ func applyBench(vsc, tmp string, runs int) error {
 	}
 	tw.Flush()
 	fmt.Println()
+	fails := 0
 	for _, v := range verdicts {
+		if strings.HasPrefix(v, "FAIL") {
+			fails++
+		}
 		fmt.Println(v)
 	}
+	summary("apply", fails)
 	return nil
 }
 

@@ -184,6 +184,15 @@ func run(sizes []int, runs int, keep bool, perFile int, apply bool) error {
 	return nil
 }
 
+// summary closes a list of verdicts.
+func summary(what string, fails int) {
+	if fails > 0 {
+		fmt.Printf("\n%d %s target(s) missed.\n", fails, what)
+	} else {
+		fmt.Printf("\nAll measured %s targets met.\n", what)
+	}
+}
+
 // targets prints PASS, FAIL or SKIP for each target of the issue.
 func targets(rows []row) {
 	find := func(n int) *row {
@@ -226,11 +235,7 @@ func targets(rows []row) {
 	for _, r := range rows {
 		report(r.ratio() <= targetOverPar, "check within %.0f× of parse-only at %d guests: %.2f×", targetOverPar, r.guests, r.ratio())
 	}
-	if fails > 0 {
-		fmt.Printf("\n%d target(s) missed.\n", fails)
-	} else {
-		fmt.Println("\nAll measured targets met.")
-	}
+	summary("check", fails)
 }
 
 func repeat(runs int, f func() (time.Duration, int64, error)) (measure, error) {
