@@ -3,7 +3,6 @@ package lang
 import (
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -243,22 +242,7 @@ func TestParseRunsBail(t *testing.T) {
 // whole files gives, on the test configurations and on random ones.
 func TestChunksRunsSameAsFiles(t *testing.T) {
 	withRuns(t, 1, 1)
-	for _, dir := range []string{"../examples/course", "../examples/fleet"} {
-		if !sameAsFiles(t, dir, Options{}) {
-			t.Errorf("%s: not read by chunks", dir)
-		}
-	}
-	checks, _ := filepath.Glob("../compiler/testdata/check/*")
-	for _, dir := range checks {
-		sameAsFiles(t, dir, Options{})
-	}
-	for name, src := range chunkCases {
-		file := "cases/" + name + ".vsc.hcl"
-		took := sameAsFiles(t, file, Options{Overlay: map[string][]byte{file: []byte(src)}})
-		if want := !strings.HasPrefix(name, "whole-"); took != want {
-			t.Errorf("%s: read by chunks: %v, want %v", name, took, want)
-		}
-	}
+	sameAsFilesEverywhere(t)
 	r := rand.New(rand.NewPCG(7, 8))
 	for i := 0; i < 300; i++ {
 		file := "random/main.vsc.hcl"

@@ -83,7 +83,12 @@ func diagText(diags hcl.Diagnostics) string {
 	return b.String()
 }
 
-func TestChunksSameAsFiles(t *testing.T) {
+func TestChunksSameAsFiles(t *testing.T) { sameAsFilesEverywhere(t) }
+
+// sameAsFilesEverywhere checks that Load gives what reading whole files
+// gives, on the examples, the check test folders and chunkCases.
+func sameAsFilesEverywhere(t *testing.T) {
+	t.Helper()
 	for _, dir := range []string{"../examples/course", "../examples/fleet"} {
 		if !sameAsFiles(t, dir, Options{}) {
 			t.Errorf("%s: not read by chunks", dir)
