@@ -36,5 +36,6 @@ fuzz:
 	$(GO) test ./stdlib -run '^$$' -fuzz FuzzCidr -fuzztime $(FUZZTIME)
 	$(GO) test ./executor -run '^$$' -fuzz FuzzMountinfo -fuzztime $(FUZZTIME)
 	$(GO) test ./executor -run '^$$' -fuzz FuzzJournal -fuzztime $(FUZZTIME)
+	$(GO) test ./executor -run '^$$' -fuzz FuzzNetlinkReplies -fuzztime $(FUZZTIME)
 	$(GO) test ./lsp -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME)
 	$(GO) test ./executor/build -run '^$$' -fuzz FuzzTemplate -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
