@@ -220,11 +220,20 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 		rec.plan.Source, rec.plan.SourceDigest = p.Source, p.SourceDigest
 	}
 	err = h.execute(acts, rec, out, o.Progress, failAt)
-	if err == nil && h.recordSum != nil && m.only == "" && !m.destroy && o.PlanKey != "" && holdsExactly(rec, want) {
+	if err == nil && rec.fileSum != nil && m.only == "" && !m.destroy && o.PlanKey != "" && holdsExactly(rec, want) {
 		// Best effort: without it, the next run reads the record.
-		h.markRecord(o.PlanKey, *h.recordSum)
+		h.markRecord(o.PlanKey, *rec.fileSum)
 	}
 	return res, err
+}
+
+// opSet is a set of ops by identity.
+func opSet(ops []*ir.Op) map[*ir.Op]bool {
+	set := make(map[*ir.Op]bool, len(ops))
+	for _, op := range ops {
+		set[op] = true
+	}
+	return set
 }
 
 // holdsExactly tells whether the record holds the ops, the very ones
@@ -233,8 +242,9 @@ func holdsExactly(rec *record, ops []*ir.Op) bool {
 	if len(rec.byKey) != len(ops) {
 		return false
 	}
-	for _, op := range ops {
-		if rec.byKey[keyOf(op.Body)] != op {
+	in := opSet(ops)
+	for _, op := range rec.byKey {
+		if !in[op] {
 			return false
 		}
 	}
@@ -453,10 +463,9 @@ func (h *Host) observe(want []*ir.Op, rec *record) (map[string]live, error) {
 		}
 		byKind[b.Kind()] = append(byKind[b.Kind()], b)
 	}
-	planned := make(map[*ir.Op]bool, len(want))
+	planned := opSet(want)
 	for _, op := range want {
 		addBody(op.Body)
-		planned[op] = true
 	}
 	for _, op := range rec.ops() {
 		if !planned[op] { // the very op again (a record taken from the plan)
@@ -749,7 +758,7 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 	committed = true
 	sum, err := nextRec.commit(h)
 	if err == nil {
-		h.recordSum = &sum
+		rec.fileSum = &sum
 	} else {
 		// Once more, the plain way.
 		if err := h.saveRecord(rec); err != nil {

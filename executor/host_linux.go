@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"net"
 	"net/netip"
@@ -25,9 +24,6 @@ type Host struct {
 	// linkCache holds links looked up by name during a run; a change to a
 	// link empties it.
 	linkCache map[string]netlink.Link
-	// recordSum is the digest of the record file a run wrote, once it
-	// wrote one by committing its prepared record.
-	recordSum *[sha256.Size]byte
 }
 
 // openHost opens a netlink handle and an rtnetlink socket in the named
@@ -123,13 +119,13 @@ func (h *Host) link(name string) (netlink.Link, error) {
 
 // links lists the names of the links present now.
 func (h *Host) links() (map[string]bool, error) {
-	ls, err := h.nl.LinkList()
+	names, err := linkNames(h)
 	if err != nil {
-		return nil, fmt.Errorf("cannot list links: %w", err)
+		return nil, err
 	}
-	out := make(map[string]bool, len(ls))
-	for _, l := range ls {
-		out[l.Attrs().Name] = true
+	out := make(map[string]bool, len(names))
+	for _, name := range names {
+		out[name] = true
 	}
 	return out, nil
 }

@@ -96,6 +96,9 @@ type record struct {
 	plan  *ir.Plan
 	byKey map[string]*ir.Op
 	order []string
+	// fileSum is the digest of the record file that holds it, once a run
+	// wrote it (see record.key).
+	fileSum *[sha256.Size]byte
 }
 
 // newRecord returns an empty record, with room for n ops.

@@ -410,7 +410,7 @@ func (s *scanner) heredoc() bool {
 		j++
 	}
 	k := j
-	for k < len(src) && (src[k] == '_' || src[k] == '-' || src[k]|0x20 >= 'a' && src[k]|0x20 <= 'z' || src[k] >= '0' && src[k] <= '9') {
+	for k < len(src) && isNameByte(src[k]) {
 		k++
 	}
 	marker := src[j:k]

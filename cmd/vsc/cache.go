@@ -16,8 +16,9 @@ import (
 	"vsc/lang"
 )
 
-// The compiled-plan cache lets `vsc apply` and `vsc destroy` skip
-// compiling a configuration they compiled before: a converged re-apply
+// The compiled-plan cache lets the commands that act on a host (planFor:
+// apply, destroy, build, start…) skip compiling a configuration compiled
+// before: a converged re-apply
 // is then all observation. The state dir keeps one entry, the last plan
 // compiled there, under a key made of
 //
