@@ -230,10 +230,14 @@ func parentsFirst(vlans []*lang.VLAN) []*lang.VLAN {
 }
 
 // Guest mounts every guest gets unless it mounts something else there.
-var defaultMounts = []struct{ target, source, typ string }{
-	{"/proc", "proc", "proc"},
-	{"/dev/pts", "devpts", "devpts"},
-	{"/tmp", "tmpfs", "tmpfs"},
+var defaultMounts = []struct {
+	target, source, typ string
+	options             []string
+}{
+	{"/proc", "proc", "proc", []string{"nosuid", "nodev", "noexec"}},
+	{"/dev/pts", "devpts", "devpts", nil},
+	{"/sys", "sysfs", "sysfs", []string{"ro", "nosuid", "nodev", "noexec"}},
+	{"/tmp", "tmpfs", "tmpfs", nil},
 }
 
 // Capabilities a guest's bounding set loses unless its configuration adds
@@ -287,7 +291,11 @@ func (l *lowering) guest(g *lang.Guest) {
 			SpaceKiB: (uint64(d.SpaceTotal.V) + 1023) / 1024, Inodes: uint64(d.InodesTotal.V), ReservedPct: int(d.Reserved.V)})
 	}
 
-	kinds := []string{"mnt", "uts", "ipc", "pid"}
+	isolated := Network(g) == "isolated"
+	kinds := []string{"user", "mnt", "uts", "ipc", "pid"}
+	if isolated {
+		kinds = append(kinds, "net")
+	}
 	for _, f := range g.Flags.V {
 		if strings.EqualFold(f.V, "virt_uptime") {
 			kinds = append(kinds, "time")
@@ -297,7 +305,9 @@ func (l *lowering) guest(g *lang.Guest) {
 	if g.Namespace != nil && g.Namespace.Cleanup.Set {
 		cleanup = g.Namespace.Cleanup.V
 	}
-	step(g.Label.Range, &ir.NsNew{Guest: name, Context: int(g.Context.V), Kinds: kinds, Cleanup: cleanup}, rootMount...)
+	ctx := int(g.Context.V)
+	step(g.Label.Range, &ir.NsNew{Guest: name, Context: ctx, Kinds: kinds,
+		IDBase: ir.IDBase(ctx), IDCount: ir.GuestIDs, Cleanup: cleanup}, rootMount...)
 
 	hooks := func(phase string, pick func(*lang.Hooks) lang.Strings) {
 		if g.Hooks == nil {
@@ -315,19 +325,31 @@ func (l *lowering) guest(g *lang.Guest) {
 		}
 	}
 	hooks("prepre_start", func(h *lang.Hooks) lang.Strings { return h.PrepreStart })
+	// A shared guest's addresses are on the host's links; an isolated
+	// guest's are in its own network namespace (veth.add, below).
+	var own []netip.Prefix
+	var ownLinks []string
+	var ownAfter []int
 	for _, i := range g.Interfaces {
 		p, _ := ParseAddress(i.IP.V)
 		var link []int
 		if id, ok := l.links[i.Dev.V]; ok {
 			link = []int{id}
 		}
+		own, ownLinks = append(own, p), append(ownLinks, i.Dev.V)
+		if isolated {
+			ownAfter = append(ownAfter, link...)
+			continue
+		}
 		step(i.IP.Range, &ir.AddrAdd{Dev: i.Dev.V, Address: p.String(), Label: AliasLabel(i)}, link...)
 	}
+	step(g.Label.Range, &ir.GuestDev{Guest: name, Nodes: ir.DefaultDevices()})
 	for _, mt := range mounts {
 		if mt.body.Target != "/" {
 			step(mt.r, mt.body)
 		}
 	}
+	step(g.Label.Range, &ir.GuestMask{Guest: name, Masked: slices.Clone(maskedPaths), Readonly: slices.Clone(readonlyPaths)})
 	hooks("pre_start", func(h *lang.Hooks) lang.Strings { return h.PreStart })
 
 	cg := &ir.CgroupSet{Guest: name, Context: int(g.Context.V)}
@@ -348,12 +370,16 @@ func (l *lowering) guest(g *lang.Guest) {
 	}
 	var rlimits []*ir.RlimitSet
 	var rlRanges []hcl.Range
+	cg.PidsMax = DefaultPidsMax
 	if r := g.Rlimits; r != nil {
 		// nproc and rss are context-wide in util-vserver: they become the
 		// cgroup's pids.max and memory.max; the rest are per-process limits
 		// set on the guest's init.
-		if r.Nproc.Set && r.Nproc.V.Hard != lang.Unlimited {
-			cg.PidsMax = int64(r.Nproc.V.Hard)
+		if r.Nproc.Set {
+			cg.PidsMax = 0 // unlimited: the kernel's max
+			if r.Nproc.V.Hard != lang.Unlimited {
+				cg.PidsMax = int64(r.Nproc.V.Hard)
+			}
 		}
 		if r.RSS.Set && r.RSS.V.Hard != lang.Unlimited {
 			cg.MemoryMax = int64(r.RSS.V.Hard)
@@ -366,6 +392,20 @@ func (l *lowering) guest(g *lang.Guest) {
 		}
 	}
 	step(cgRange, cg)
+	netRange := g.Label.Range
+	if g.Network.Set {
+		netRange = g.Network.Range
+	}
+	if isolated {
+		veth := &ir.VethAdd{Guest: name, Name: VethName(ctx), Tables: l.routeTables()}
+		for i, p := range own {
+			veth.Addresses = append(veth.Addresses, p.String())
+			veth.Links = append(veth.Links, ownLinks[i])
+		}
+		step(netRange, veth, ownAfter...)
+	} else {
+		step(netRange, &ir.NetConfine{Guest: name, Addresses: confined(own)})
+	}
 	for i, rl := range rlimits {
 		step(rlRanges[i], rl)
 	}
@@ -408,6 +448,11 @@ func (l *lowering) guest(g *lang.Guest) {
 		dropList = slices.Clone(defaultDropSorted)
 	}
 	step(capsRange, &ir.CapsDrop{Guest: name, Drop: dropList})
+	seccompRange := g.Label.Range
+	if g.Seccomp != nil {
+		seccompRange = g.Seccomp.DeclRange
+	}
+	step(seccompRange, &ir.SeccompSet{Guest: name, Deny: denyList(g)})
 
 	ie := &ir.InitExec{Guest: name, Root: root, Style: "sysv", Nice: int(g.Nice.V), Autostart: g.Autostart.V}
 	if g.Reboot != nil && g.Reboot.Action.Set {
@@ -446,6 +491,51 @@ func (l *lowering) guest(g *lang.Guest) {
 	hooks("post_stop", func(h *lang.Hooks) lang.Strings { return h.PostStop })
 }
 
+// VethName is the host end of the veth pair of an isolated guest of
+// context ctx: vsc and the context, which is unique on the host.
+func VethName(ctx int) string { return "vsc" + strconv.Itoa(ctx) }
+
+// routeTables are the tables an isolated guest's host routes go in:
+// main, then every table of the host, in number order.
+func (l *lowering) routeTables() []string {
+	ids := []int64{}
+	for _, t := range l.h.Tables {
+		if t.ID.Set && !slices.Contains(ids, t.ID.V) && t.ID.V != 254 {
+			ids = append(ids, t.ID.V)
+		}
+	}
+	slices.Sort(ids)
+	out := []string{"254"}
+	for _, id := range ids {
+		out = append(out, strconv.FormatInt(id, 10))
+	}
+	return out
+}
+
+// confined lists a shared guest's own addresses for net.confine: bare,
+// each once, its first IPv4 and its first IPv6 address first.
+func confined(own []netip.Prefix) []string {
+	var first, rest []string
+	seen4, seen6 := false, false
+	for _, p := range own {
+		a := p.Addr().Unmap().String()
+		if slices.Contains(first, a) || slices.Contains(rest, a) {
+			continue
+		}
+		switch {
+		case p.Addr().Unmap().Is4() && !seen4:
+			seen4 = true
+			first = append(first, a)
+		case p.Addr().Is6() && !p.Addr().Is4In6() && !seen6:
+			seen6 = true
+			first = append(first, a)
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return append(first, rest...)
+}
+
 // maxCPUs bounds a CPU share: a quota of this many CPUs means no limit.
 const maxCPUs = 1024
 
@@ -464,7 +554,7 @@ func (l *lowering) guestMounts(g *lang.Guest) []guestMount {
 	var out []guestMount
 	for _, d := range defaultMounts {
 		if !own[d.target] {
-			out = append(out, guestMount{g.Label.Range, &ir.GuestMount{Guest: g.SysName, Source: d.source, Target: d.target, Type: d.typ}})
+			out = append(out, guestMount{g.Label.Range, &ir.GuestMount{Guest: g.SysName, Source: d.source, Target: d.target, Type: d.typ, Options: slices.Clone(d.options)}})
 		}
 	}
 	for _, mt := range g.Mounts {

@@ -164,8 +164,9 @@ guest "web" {
 	}
 	want := []string{
 		"guest.build", "ns.new", "hook.run:initialize", "guest.mount:/", "hook.run:prepre_start",
-		"addr.add", "guest.mount:/proc", "guest.mount:/tmp", "guest.mount:/dev/pts", "hook.run:pre_start",
-		"cgroup.set", "rlimit.set", "uts.set", "caps.drop", "init.exec",
+		"addr.add", "guest.dev", "guest.mount:/proc", "guest.mount:/sys", "guest.mount:/tmp", "guest.mount:/dev/pts",
+		"guest.mask", "hook.run:pre_start", "cgroup.set", "net.confine", "rlimit.set", "uts.set", "caps.drop",
+		"seccomp.set", "init.exec",
 		"hook.run:post_start", "hook.run:pre_stop", "hook.run:post_stop",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

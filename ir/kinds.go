@@ -71,10 +71,21 @@ var registry = []KindInfo{
 		Claims: claims(func(b *NsNew) []string { return []string{contextKey(b.Context)} })},
 	{New: newBody[HookRun], Inverse: "",
 		Claims: claims(func(*HookRun) []string { return nil })}, // a hook may run twice
+	// The walls' steps end with the guest's namespaces (its /dev and
+	// masks with its mount namespace), its cgroup (the socket hooks) or
+	// its network namespace (the veth pair).
+	{New: newBody[GuestDev], Inverse: "ns.del",
+		Claims: claims(func(b *GuestDev) []string { return []string{"guest.mount:" + b.Guest + ":/dev"} })},
 	{New: newBody[GuestMount], Inverse: "guest.umount",
 		Claims: claims(func(b *GuestMount) []string { return []string{"guest.mount:" + b.Guest + ":" + b.Target} })},
+	{New: newBody[GuestMask], Inverse: "ns.del",
+		Claims: claims(func(b *GuestMask) []string { return []string{"mask:" + b.Guest} })},
 	{New: newBody[CgroupSet], Inverse: "cgroup.del",
 		Claims: claims(func(b *CgroupSet) []string { return []string{contextKey(b.Context)} })},
+	{New: newBody[NetConfine], Inverse: "cgroup.del",
+		Claims: claims(func(b *NetConfine) []string { return []string{"net:" + b.Guest} })},
+	{New: newBody[VethAdd], Inverse: "veth.del",
+		Claims: claims(func(b *VethAdd) []string { return append(vethClaims(b), "net:"+b.Guest) })},
 	// Limits, names and capabilities belong to the guest's processes and
 	// namespaces: they end with them.
 	{New: newBody[RlimitSet], Inverse: "ns.del",
@@ -83,6 +94,8 @@ var registry = []KindInfo{
 		Claims: claims(func(b *UTSSet) []string { return []string{"uts:" + b.Guest} })},
 	{New: newBody[CapsDrop], Inverse: "ns.del",
 		Claims: claims(func(b *CapsDrop) []string { return []string{"caps:" + b.Guest} })},
+	{New: newBody[SeccompSet], Inverse: "ns.del",
+		Claims: claims(func(b *SeccompSet) []string { return []string{"seccomp:" + b.Guest} })},
 	{New: newBody[InitExec], Inverse: "init.stop",
 		Claims: claims(func(b *InitExec) []string { return []string{"init:" + b.Guest} })},
 }

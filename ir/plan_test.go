@@ -33,13 +33,18 @@ var kindCases = []kindCase{
 	{"guest.web", &ProjidSet{Path: "/var/lib/vservers/web", ID: 300, Recursive: true}},
 	{"guest.web", &QuotaSet{Path: "/var/lib/vservers/web", ID: 300, SpaceKiB: 1048576, Inodes: 100000, ReservedPct: 5}},
 	{"guest.web", &GuestBuild{Guest: "web", Method: "debootstrap", Root: "/var/lib/vservers/web", Distribution: "bookworm", Mirror: "http://deb.debian.org/debian"}},
-	{"guest.web", &NsNew{Guest: "web", Context: 300, Kinds: []string{"mnt", "uts", "ipc", "pid"}, Cleanup: true}},
+	{"guest.web", &NsNew{Guest: "web", Context: 300, Kinds: []string{"user", "mnt", "uts", "ipc", "pid"}, IDBase: 300 << 16, IDCount: 65536, Cleanup: true}},
 	{"guest.web", &HookRun{Guest: "web", Phase: "pre_start", Command: `echo "starting web" > /tmp/web & true`}},
+	{"guest.web", &GuestDev{Guest: "web", Nodes: []string{"null", "zero", "ptmx"}}},
 	{"guest.web", &GuestMount{Guest: "web", Source: "proc", Target: "/proc", Type: "proc", Options: []string{"nosuid", "nodev", "hidepid=2"}}},
+	{"guest.web", &GuestMask{Guest: "web", Masked: []string{"/proc/kcore", "/sys/firmware"}, Readonly: []string{"/proc/sys"}}},
 	{"guest.web", &CgroupSet{Guest: "web", Context: 300, Cpus: "0-1", Mems: "0", CPUMax: "25000 100000", CPUWeight: 100, MemoryMax: 512 << 20, PidsMax: 512}},
+	{"guest.web", &NetConfine{Guest: "web", Addresses: []string{"10.7.0.2", "2001:db8::2"}}},
+	{"guest.db", &VethAdd{Guest: "db", Name: "vsc301", Addresses: []string{"10.7.0.3/16"}, Links: []string{"eth0.7"}, Tables: []string{"254", "7"}}},
 	{"guest.web", &RlimitSet{Guest: "web", Resource: "nofile", Soft: 1024, Hard: math.MaxUint64}},
 	{"guest.web", &UTSSet{Guest: "web", Nodename: "web", Domainname: "example.org"}},
 	{"guest.web", &CapsDrop{Guest: "web", Drop: []string{"SYS_ADMIN", "NET_ADMIN"}}},
+	{"guest.web", &SeccompSet{Guest: "web", Deny: []string{"open_by_handle_at", "kexec_load"}, Compat: true}},
 	{"guest.web", &InitExec{Guest: "web", Root: "/var/lib/vservers/web", Style: "sysv", Command: []string{"/etc/init.d/rc", "3"}, Nice: 5}},
 }
 
@@ -173,7 +178,7 @@ func TestTextValues(t *testing.T) {
 		{&HookRun{Guest: "web", Phase: "pre_start", Command: "a b#c"}, `0 hook.run guest=web phase=pre_start command="a b#c" # f:1:1` + "\n"},
 		{&HookRun{Guest: "web", Phase: "pre_start", Command: ""}, `0 hook.run guest=web phase=pre_start command="" # f:1:1` + "\n"},
 		{&Mount{Source: "a", Target: "/b", Type: "t", Options: []string{"x=1,2", "y", "", "é"}}, `0 mount source=a target=/b type=t options="x=1,2",y,"","é" # f:1:1` + "\n"},
-		{&NsNew{Guest: "web", Context: 2}, `0 ns.new guest=web context=2 kinds=[] cleanup=false # f:1:1` + "\n"},
+		{&NsNew{Guest: "web", Context: 2}, `0 ns.new guest=web context=2 kinds=[] id_base=0 id_count=0 cleanup=false # f:1:1` + "\n"},
 		{&RlimitSet{Guest: "web", Resource: "core", Soft: 0, Hard: math.MaxUint64}, `0 rlimit.set guest=web resource=core soft=0 hard=unlimited # f:1:1` + "\n"},
 		{&AddrAdd{Dev: "eth0", Address: "10.0.0.1/8"}, `0 addr.add dev=eth0 address=10.0.0.1/8 # f:1:1` + "\n"},
 	} {

@@ -95,11 +95,11 @@ func TestVerifyRejects(t *testing.T) {
 		{"guest step owned by host", func(p *Plan) { _, op := find[*NsNew](t, p); op.Owner = OwnerHost },
 			`op 8 (ns.new): guest: "web" does not match the owner "host"`},
 		{"guest field", func(p *Plan) { b, _ := find[*UTSSet](t, p); b.Guest = "db" },
-			`op 13 (uts.set): guest: "db" does not match the owner "guest.web"`},
+			`op 17 (uts.set): guest: "db" does not match the owner "guest.web"`},
 		{"string with NUL", func(p *Plan) { b, _ := find[*HookRun](t, p); b.Command = "a\x00b" },
 			`op 9 (hook.run): command: "a\x00b" is not valid UTF-8 or contains a NUL byte`},
 		{"list not UTF-8", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Command[1] = "\xfe" },
-			`op 15 (init.exec): command: "\xfe" is not valid UTF-8`},
+			`op 20 (init.exec): command: "\xfe" is not valid UTF-8`},
 
 		// link.add
 		{"link name long", func(p *Plan) { b, _ := find[*LinkAdd](t, p); b.Name = "eth0.7-abcdefghij" },
@@ -157,8 +157,8 @@ func TestVerifyRejects(t *testing.T) {
 		{"mount source", func(p *Plan) { b, _ := find[*Mount](t, p); b.Source = "" }, `op 4 (mount): source: empty`},
 		{"mount option comma", func(p *Plan) { b, _ := find[*Mount](t, p); b.Options = []string{"rw,noexec"} },
 			`op 4 (mount): options: option "rw,noexec": one option per element`},
-		{"guest mount target", func(p *Plan) { b, _ := find[*GuestMount](t, p); b.Target = "proc" }, `op 10 (guest.mount): target: "proc" is not an absolute path`},
-		{"guest mount type", func(p *Plan) { b, _ := find[*GuestMount](t, p); b.Type = "" }, `op 10 (guest.mount): type: empty`},
+		{"guest mount target", func(p *Plan) { b, _ := find[*GuestMount](t, p); b.Target = "proc" }, `op 11 (guest.mount): target: "proc" is not an absolute path`},
+		{"guest mount type", func(p *Plan) { b, _ := find[*GuestMount](t, p); b.Type = "" }, `op 11 (guest.mount): type: empty`},
 
 		// projid.set, quota.set, contexts
 		{"projid path", func(p *Plan) { b, _ := find[*ProjidSet](t, p); b.Path = "./web" }, `op 5 (projid.set): path: "./web" is not an absolute path`},
@@ -170,7 +170,7 @@ func TestVerifyRejects(t *testing.T) {
 			`op 6 (quota.set): space_kib: a quota needs a space or an inode limit`},
 		{"quota reserved", func(p *Plan) { b, _ := find[*QuotaSet](t, p); b.ReservedPct = 101 }, `op 6 (quota.set): reserved_pct: 101 is out of range 0..100`},
 		{"ns context", func(p *Plan) { b, _ := find[*NsNew](t, p); b.Context = 0 }, `op 8 (ns.new): context: context 0 is out of the static range`},
-		{"cgroup context", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.Context = 70000 }, `op 11 (cgroup.set): context: context 70000 is out`},
+		{"cgroup context", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.Context = 70000 }, `op 13 (cgroup.set): context: context 70000 is out`},
 
 		// guest.build
 		{"build method", func(p *Plan) { b, _ := find[*GuestBuild](t, p); b.Method = "apt" },
@@ -180,8 +180,50 @@ func TestVerifyRejects(t *testing.T) {
 		{"build root", func(p *Plan) { b, _ := find[*GuestBuild](t, p); b.Root = "/var/lib/vservers/web/." }, `op 7 (guest.build): root: "/var/lib/vservers/web/." is not clean`},
 
 		// ns.new
-		{"ns kind", func(p *Plan) { b, _ := find[*NsNew](t, p); b.Kinds = append(b.Kinds, "user") },
-			`op 8 (ns.new): kinds: "user" is not one of mnt, uts, ipc, pid, net, time`},
+		{"ns kind", func(p *Plan) { b, _ := find[*NsNew](t, p); b.Kinds = append(b.Kinds, "cgroup") },
+			`op 8 (ns.new): kinds: "cgroup" is not one of user, mnt, uts, ipc, pid, net, time`},
+		{"ns without user", func(p *Plan) { b, _ := find[*NsNew](t, p); b.Kinds = []string{"mnt", "pid"} },
+			`op 8 (ns.new): kinds: mnt,pid lacks user: every guest has its own user, mnt, pid namespaces`},
+		{"ids of the host", func(p *Plan) { b, _ := find[*NsNew](t, p); b.IDBase = 0 },
+			`op 8 (ns.new): id_base: 0 is not context × 65536 = 19660800`},
+		{"ids of another guest", func(p *Plan) { b, _ := find[*NsNew](t, p); b.IDBase = 301 << 16 },
+			`op 8 (ns.new): id_base: 19726336 is not context × 65536 = 19660800`},
+		{"ids too many", func(p *Plan) { b, _ := find[*NsNew](t, p); b.IDCount = 1 << 20 },
+			`op 8 (ns.new): id_count: 1048576 is not 65536`},
+
+		// guest.dev, guest.mask
+		{"dev node", func(p *Plan) { b, _ := find[*GuestDev](t, p); b.Nodes = append(b.Nodes, "sda") },
+			`op 10 (guest.dev): nodes: "sda" is not one of full, null, ptmx, random, tty, urandom, zero`},
+		{"dev none", func(p *Plan) { b, _ := find[*GuestDev](t, p); b.Nodes = nil }, `op 10 (guest.dev): nodes: empty list`},
+		{"mask relative", func(p *Plan) { b, _ := find[*GuestMask](t, p); b.Masked = []string{"proc/kcore"} },
+			`op 12 (guest.mask): masked: "proc/kcore" is not an absolute path`},
+		{"readonly unclean", func(p *Plan) { b, _ := find[*GuestMask](t, p); b.Readonly = []string{"/proc/sys/"} },
+			`op 12 (guest.mask): readonly: "/proc/sys/" is not clean`},
+
+		// net.confine, veth.add
+		{"confine bad address", func(p *Plan) { b, _ := find[*NetConfine](t, p); b.Addresses = []string{"10.7.0.2/16"} },
+			`op 14 (net.confine): addresses: "10.7.0.2/16" is not an IP address`},
+		{"confine wildcard", func(p *Plan) { b, _ := find[*NetConfine](t, p); b.Addresses = []string{"0.0.0.0"} },
+			`op 14 (net.confine): addresses: 0.0.0.0 cannot be a guest's own address`},
+		{"confine twice", func(p *Plan) { b, _ := find[*NetConfine](t, p); b.Addresses = []string{"10.7.0.2", "10.7.0.2"} },
+			`op 14 (net.confine): addresses: "10.7.0.2" is listed twice`},
+		{"veth name", func(p *Plan) { b, _ := find[*VethAdd](t, p); b.Name = "vsc-a-very-long-name" },
+			`op 15 (veth.add): name: link name "vsc-a-very-long-name" is 20 bytes`},
+		{"veth links", func(p *Plan) { b, _ := find[*VethAdd](t, p); b.Links = nil },
+			`op 15 (veth.add): links: 0 links for 1 addresses`},
+		{"veth table", func(p *Plan) { b, _ := find[*VethAdd](t, p); b.Tables = []string{"255"} },
+			`op 15 (veth.add): tables: "255" is not a routing table number`},
+		{"veth address of another guest", func(p *Plan) { b, _ := find[*VethAdd](t, p); b.Addresses = []string{"10.7.0.2/16"} },
+			`op 15 (veth.add): addr:10.7.0.2 is also claimed by op 1 (addr.add, owner guest.web)`},
+		{"veth name of a link", func(p *Plan) { b, _ := find[*VethAdd](t, p); b.Name = "eth0.7" },
+			`op 15 (veth.add): link:eth0.7 is also claimed by op 0 (link.add, owner host)`},
+
+		// seccomp.set
+		{"seccomp unknown", func(p *Plan) { b, _ := find[*SeccompSet](t, p); b.Deny = []string{"open_by_handle"} },
+			`op 19 (seccomp.set): deny: "open_by_handle" is not a Linux syscall`},
+		{"seccomp empty", func(p *Plan) { b, _ := find[*SeccompSet](t, p); b.Deny = nil }, `op 19 (seccomp.set): deny: empty list`},
+		{"seccomp twice", func(p *Plan) { b, _ := find[*SeccompSet](t, p); b.Deny = []string{"bpf", "bpf"} },
+			`op 19 (seccomp.set): deny: "bpf" is listed twice`},
 		{"ns kind twice", func(p *Plan) { b, _ := find[*NsNew](t, p); b.Kinds = append(b.Kinds, "pid") }, `op 8 (ns.new): kinds: "pid" is listed twice`},
 		{"ns no kinds", func(p *Plan) { b, _ := find[*NsNew](t, p); b.Kinds = nil }, `op 8 (ns.new): kinds: empty list`},
 
@@ -191,78 +233,78 @@ func TestVerifyRejects(t *testing.T) {
 		{"hook command", func(p *Plan) { b, _ := find[*HookRun](t, p); b.Command = "" }, `op 9 (hook.run): command: empty`},
 
 		// cgroup.set
-		{"cpus", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.Cpus = "0-" }, `op 11 (cgroup.set): cpus: "0-" is not a cpu list`},
-		{"mems", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.Mems = "a" }, `op 11 (cgroup.set): mems: "a" is not a node list`},
-		{"cpu_max", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.CPUMax = "25000/100000" }, `op 11 (cgroup.set): cpu_max: "25000/100000" is not "QUOTA PERIOD"`},
+		{"cpus", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.Cpus = "0-" }, `op 13 (cgroup.set): cpus: "0-" is not a cpu list`},
+		{"mems", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.Mems = "a" }, `op 13 (cgroup.set): mems: "a" is not a node list`},
+		{"cpu_max", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.CPUMax = "25000/100000" }, `op 13 (cgroup.set): cpu_max: "25000/100000" is not "QUOTA PERIOD"`},
 		{"cpu_max period", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.CPUMax = "25000 10" }, `cpu_max: "25000 10" is not`},
-		{"cpu_weight", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.CPUWeight = 10001 }, `op 11 (cgroup.set): cpu_weight: 10001 is out of range 1..10000`},
-		{"memory_max", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.MemoryMax = -1 }, `op 11 (cgroup.set): memory_max: -1 is negative`},
-		{"pids_max", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.PidsMax = -1 }, `op 11 (cgroup.set): pids_max: -1 is negative`},
+		{"cpu_weight", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.CPUWeight = 10001 }, `op 13 (cgroup.set): cpu_weight: 10001 is out of range 1..10000`},
+		{"memory_max", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.MemoryMax = -1 }, `op 13 (cgroup.set): memory_max: -1 is negative`},
+		{"pids_max", func(p *Plan) { b, _ := find[*CgroupSet](t, p); b.PidsMax = -1 }, `op 13 (cgroup.set): pids_max: -1 is negative`},
 
 		// rlimit.set
-		{"rlimit resource", func(p *Plan) { b, _ := find[*RlimitSet](t, p); b.Resource = "NOFILE" }, `op 12 (rlimit.set): resource: "NOFILE" is not one of as, core`},
+		{"rlimit resource", func(p *Plan) { b, _ := find[*RlimitSet](t, p); b.Resource = "NOFILE" }, `op 16 (rlimit.set): resource: "NOFILE" is not one of as, core`},
 		{"rlimit soft", func(p *Plan) { b, _ := find[*RlimitSet](t, p); b.Soft, b.Hard = math.MaxUint64, 4096 },
-			`op 12 (rlimit.set): soft: soft limit unlimited is above hard limit 4096`},
+			`op 16 (rlimit.set): soft: soft limit unlimited is above hard limit 4096`},
 
 		// uts.set
-		{"nodename", func(p *Plan) { b, _ := find[*UTSSet](t, p); b.Nodename = "" }, `op 13 (uts.set): nodename: empty`},
-		{"nodename long", func(p *Plan) { b, _ := find[*UTSSet](t, p); b.Nodename = strings.Repeat("w", 65) }, `op 13 (uts.set): nodename: "www`},
+		{"nodename", func(p *Plan) { b, _ := find[*UTSSet](t, p); b.Nodename = "" }, `op 17 (uts.set): nodename: empty`},
+		{"nodename long", func(p *Plan) { b, _ := find[*UTSSet](t, p); b.Nodename = strings.Repeat("w", 65) }, `op 17 (uts.set): nodename: "www`},
 		{"domainname long", func(p *Plan) { b, _ := find[*UTSSet](t, p); b.Domainname = strings.Repeat("d", 65) }, `is 65 bytes, longer than 64`},
 
 		// caps.drop
 		{"cap case", func(p *Plan) { b, _ := find[*CapsDrop](t, p); b.Drop = []string{"sys_admin"} },
-			`op 14 (caps.drop): drop: "sys_admin" is not a capability name like SYS_ADMIN`},
+			`op 18 (caps.drop): drop: "sys_admin" is not a capability name like SYS_ADMIN`},
 		{"cap prefix", func(p *Plan) { b, _ := find[*CapsDrop](t, p); b.Drop = []string{"CAP_SYS_ADMIN"} },
-			`op 14 (caps.drop): drop: "CAP_SYS_ADMIN": write it without the CAP_ prefix`},
-		{"caps none", func(p *Plan) { b, _ := find[*CapsDrop](t, p); b.Drop = nil }, `op 14 (caps.drop): drop: empty list`},
+			`op 18 (caps.drop): drop: "CAP_SYS_ADMIN": write it without the CAP_ prefix`},
+		{"caps none", func(p *Plan) { b, _ := find[*CapsDrop](t, p); b.Drop = nil }, `op 18 (caps.drop): drop: empty list`},
 
 		// init.exec
 		{"init style", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Style = "upstart" },
-			`op 15 (init.exec): style: "upstart" is not one of sysv, plain, fakeinit, none`},
-		{"init command", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Command = nil }, `op 15 (init.exec): command: style sysv needs a command`},
-		{"init none command", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Style = "none" }, `op 15 (init.exec): command: style none runs no command`},
-		{"nice high", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Nice = 20 }, `op 15 (init.exec): nice: 20 is out of range -20..19`},
+			`op 20 (init.exec): style: "upstart" is not one of sysv, plain, fakeinit, none`},
+		{"init command", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Command = nil }, `op 20 (init.exec): command: style sysv needs a command`},
+		{"init none command", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Style = "none" }, `op 20 (init.exec): command: style none runs no command`},
+		{"nice high", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Nice = 20 }, `op 20 (init.exec): nice: 20 is out of range -20..19`},
 		{"nice low", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Nice = -21 }, `nice: -21 is out of range -20..19`},
-		{"init root", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Root = "" }, `op 15 (init.exec): root: "" is not an absolute path`},
+		{"init root", func(p *Plan) { b, _ := find[*InitExec](t, p); b.Root = "" }, `op 20 (init.exec): root: "" is not an absolute path`},
 
 		// Claims: no object twice, no shared address, label, link,
 		// priority, route, context, project id or mount target.
 		{"link twice", func(p *Plan) {
 			p.Add(OwnerHost, "f:1:1", &LinkAdd{Name: "eth0.7", Type: "vlan", Link: "eth1", VlanID: 8})
 		},
-			`op 16 (link.add): link:eth0.7 is also claimed by op 0 (link.add, owner host)`},
+			`op 21 (link.add): link:eth0.7 is also claimed by op 0 (link.add, owner host)`},
 		{"address of two guests", func(p *Plan) { p.Add("guest.db", "f:1:1", &AddrAdd{Dev: "eth0", Address: "10.7.0.2/24"}) },
-			`op 16 (addr.add): addr:10.7.0.2 is also claimed by op 1 (addr.add, owner guest.web)`},
+			`op 21 (addr.add): addr:10.7.0.2 is also claimed by op 1 (addr.add, owner guest.web)`},
 		{"address twice", func(p *Plan) { p.Add("guest.web", "f:1:1", &AddrAdd{Dev: "eth0", Address: "10.7.0.2/24"}) },
-			`op 16 (addr.add): addr:10.7.0.2 is also claimed by op 1`},
+			`op 21 (addr.add): addr:10.7.0.2 is also claimed by op 1`},
 		{"label twice", func(p *Plan) {
 			p.Add("guest.db", "f:1:1", &AddrAdd{Dev: "eth0.7", Address: "10.7.0.3/16", Label: "eth0.7:web"})
-		}, `op 16 (addr.add): label:eth0.7:web is also claimed by op 1 (addr.add, owner guest.web)`},
+		}, `op 21 (addr.add): label:eth0.7:web is also claimed by op 1 (addr.add, owner guest.web)`},
 		{"priority twice", func(p *Plan) { p.Add(OwnerHost, "f:1:1", &RuleAdd{From: "10.8.0.0/16", Table: 8, Priority: 1007}) },
-			`op 16 (rule.add): prio:1007 is also claimed by op 3 (rule.add, owner host)`},
+			`op 21 (rule.add): prio:1007 is also claimed by op 3 (rule.add, owner host)`},
 		{"route twice", func(p *Plan) { p.Add(OwnerHost, "f:1:1", &RouteAdd{Table: 7, To: "default", Dev: "eth1"}) },
-			`op 16 (route.add): route:7:0.0.0.0/0 is also claimed by op 2`},
+			`op 21 (route.add): route:7:0.0.0.0/0 is also claimed by op 2`},
 		{"context of two guests", func(p *Plan) {
 			p.Add("guest.db", "f:1:1", &NsNew{Guest: "db", Context: 300, Kinds: []string{"mnt"}})
-		}, `op 16 (ns.new): context:300 is also claimed by op 8 (ns.new, owner guest.web)`},
+		}, `op 21 (ns.new): context:300 is also claimed by op 8 (ns.new, owner guest.web)`},
 		{"context by cgroup of another guest", func(p *Plan) {
 			p.Add("guest.db", "f:1:1", &CgroupSet{Guest: "db", Context: 300})
-		}, `op 16 (cgroup.set): context:300 is also claimed by op 8 (ns.new, owner guest.web)`},
+		}, `op 21 (cgroup.set): context:300 is also claimed by op 8 (ns.new, owner guest.web)`},
 		{"project id of two guests", func(p *Plan) {
 			p.Add("guest.db", "f:1:1", &QuotaSet{Path: "/srv/db", ID: 300, Inodes: 10})
-		}, `op 16 (quota.set): projid:300 is also claimed by op 5 (projid.set, owner guest.web)`},
+		}, `op 21 (quota.set): projid:300 is also claimed by op 5 (projid.set, owner guest.web)`},
 		{"project id set twice", func(p *Plan) {
 			p.Add("guest.web", "f:1:1", &ProjidSet{Path: "/srv/web", ID: 300})
-		}, `op 16 (projid.set): projid:300 is also claimed by op 5 (projid.set, owner guest.web)`},
+		}, `op 21 (projid.set): projid:300 is also claimed by op 5 (projid.set, owner guest.web)`},
 		{"mount twice", func(p *Plan) {
 			p.Add(OwnerHost, "f:1:1", &Mount{Source: "/dev/vg/b", Target: "/var/lib/vservers/web", Type: "ext4"})
-		}, `op 16 (mount): mount:/var/lib/vservers/web is also claimed by op 4 (mount, owner host)`},
+		}, `op 21 (mount): mount:/var/lib/vservers/web is also claimed by op 4 (mount, owner host)`},
 		{"root of two guests", func(p *Plan) {
 			p.Add("guest.db", "f:1:1", &GuestBuild{Guest: "db", Method: "skeleton", Root: "/var/lib/vservers/web"})
-		}, `op 16 (guest.build): root:/var/lib/vservers/web is also claimed by op 7`},
+		}, `op 21 (guest.build): root:/var/lib/vservers/web is also claimed by op 7`},
 		{"two inits", func(p *Plan) {
 			p.Add("guest.web", "f:1:1", &InitExec{Guest: "web", Root: "/x", Style: "plain", Command: []string{"/sbin/init"}})
-		}, `op 16 (init.exec): init:web is also claimed by op 15`},
+		}, `op 21 (init.exec): init:web is also claimed by op 20`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := goldenPlan()

@@ -199,6 +199,8 @@ type Guest struct {
 	Init         *Init             `vsc:"init,block"`
 	Hooks        *Hooks            `vsc:"hooks,block"`
 	Reboot       *Reboot           `vsc:"reboot,block"`
+	Network      Val[string]       `vsc:"network,enum=shared|isolated"`
+	Seccomp      *Seccomp          `vsc:"seccomp,block"`
 	DeclRange    hcl.Range
 }
 
@@ -296,6 +298,13 @@ type Namespace struct {
 type Capabilities struct {
 	Add       Strings `vsc:"add"`
 	Drop      Strings `vsc:"drop"`
+	DeclRange hcl.Range
+}
+
+// Seccomp adjusts the guest's default syscall filter.
+type Seccomp struct {
+	Allow     Strings `vsc:"allow"`
+	Deny      Strings `vsc:"deny"`
 	DeclRange hcl.Range
 }
 

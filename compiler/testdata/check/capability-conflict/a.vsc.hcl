@@ -2,7 +2,7 @@ host "srv1" {}
 
 defaults {
   capabilities {
-    drop = ["NET_RAW"]
+    drop = ["AUDIT_WRITE"]
   }
 }
 
@@ -28,7 +28,7 @@ guest "override" {
   context = 302
 
   capabilities {
-    add = ["NET_RAW"] # want "capability-conflict"
+    add = ["AUDIT_WRITE"] # want "capability-conflict"
   }
 }
 
@@ -37,7 +37,7 @@ guest "own-drop" {
   context = 303
 
   capabilities {
-    add  = ["NET_RAW"]
+    add  = ["AUDIT_WRITE"]
     drop = []
   }
 }
