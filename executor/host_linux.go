@@ -5,10 +5,11 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
-	"runtime"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+
+	"vsc/internal/nsthread"
 )
 
 // Host is the kernel of one host as the executor reaches it: a netlink
@@ -62,34 +63,7 @@ func (h *Host) close() {
 // inNetns runs f on a thread that is in the host's network namespace, for
 // what netlink cannot reach: the /proc/sys/net files of that namespace.
 func (h *Host) inNetns(f func() error) error {
-	if h.netns == "" {
-		return f()
-	}
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer orig.Close()
-	target, err := netns.GetFromName(h.netns)
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	ferr := f()
-	if err := netns.Set(orig); err != nil {
-		// The thread stays locked and in the wrong namespace: Go ends it
-		// when this goroutine exits, so no other goroutine runs there.
-		return fmt.Errorf("cannot return from network namespace %q: %w", h.netns, err)
-	}
-	runtime.UnlockOSThread()
-	return ferr
+	return nsthread.Named(h.netns, f)
 }
 
 // where names the network namespace for messages.

@@ -12,6 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/term"
+
 	"vsc/executor/guest"
 	_ "vsc/internal/nsenter" // joins a guest's namespaces before the Go runtime starts, for vsc exec
 	"vsc/ir"
@@ -156,11 +158,27 @@ func runRestart(args []string, stdout, stderr io.Writer) int {
 	return start(&gf, name, plan, stdout, stderr)
 }
 
+// envFlags collects --env NAME=VALUE, repeated.
+type envFlags []string
+
+func (e *envFlags) String() string { return strings.Join(*e, " ") }
+
+func (e *envFlags) Set(v string) error {
+	if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+		return fmt.Errorf("%q is not NAME=VALUE", v)
+	}
+	*e = append(*e, v)
+	return nil
+}
+
 func runExec(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("exec", "NAME -- COMMAND [ARG…] | --all -- COMMAND [ARG…]  [--host HOST] [--state-dir DIR]", stderr)
+	fs := newFlags("exec", "NAME -- COMMAND [ARG…] | --all -- COMMAND [ARG…]  [--env NAME=VALUE] [--tty] [--host HOST] [--state-dir DIR]", stderr)
 	var gf guestFlags
 	gf.register(fs, false, false)
 	all := fs.Bool("all", false, "run the command in every running guest, one after the other, each line of output prefixed with the guest's name")
+	var x guest.ExecOptions
+	fs.Var((*envFlags)(&x.Env), "env", "add `NAME=VALUE` to the command's environment (repeat it for several)")
+	fs.BoolVar(&x.TTY, "tty", false, "give the command a terminal of the guest's own")
 	pos, code, ok := parseOrUsage(fs, args)
 	if !ok {
 		return code
@@ -169,18 +187,25 @@ func runExec(args []string, stdout, stderr io.Writer) int {
 		if len(pos) == 0 {
 			return usageError(fs, stderr, "no COMMAND to run")
 		}
-		return execAll(&gf, pos, stdout, stderr)
+		if x.TTY {
+			return usageError(fs, stderr, "--tty runs one command in one guest, not --all")
+		}
+		return execAll(&gf, pos, x, stdout, stderr)
 	}
 	if len(pos) < 2 {
 		return usageError(fs, stderr, "needs a guest NAME and a COMMAND")
 	}
-	return execIn(&gf, pos[0], pos[1:], stdout, stderr)
+	return execIn(&gf, pos[0], pos[1:], x, stdout, stderr)
 }
 
 func runEnter(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("enter", "NAME [--host HOST] [--state-dir DIR]", stderr)
+	fs := newFlags("enter", "NAME [--env NAME=VALUE] [--host HOST] [--state-dir DIR]", stderr)
 	var gf guestFlags
 	gf.register(fs, false, false)
+	// A terminal of the guest's own when there is one to relay it to, as
+	// ssh allocates one only for a terminal.
+	x := guest.ExecOptions{TTY: term.IsTerminal(int(os.Stdin.Fd()))}
+	fs.Var((*envFlags)(&x.Env), "env", "add `NAME=VALUE` to the shell's environment (repeat it for several)")
 	pos, code, ok := parseOrUsage(fs, args)
 	if !ok {
 		return code
@@ -188,12 +213,12 @@ func runEnter(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		return usageError(fs, stderr, "takes the NAME of one guest, got %d arguments", len(pos))
 	}
-	return execIn(&gf, pos[0], []string{"/bin/sh", "-l"}, stdout, stderr)
+	return execIn(&gf, pos[0], []string{"/bin/sh", "-l"}, x, stdout, stderr)
 }
 
 // execIn runs a command in a guest with this process's stdin and returns
 // its exit status.
-func execIn(gf *guestFlags, name string, argv []string, stdout, stderr io.Writer) int {
+func execIn(gf *guestFlags, name string, argv []string, x guest.ExecOptions, stdout, stderr io.Writer) int {
 	o := gf.options(stdout, stderr, name)
 	host := gf.host
 	if host == "" {
@@ -204,7 +229,7 @@ func execIn(gf *guestFlags, name string, argv []string, stdout, stderr io.Writer
 		}
 		host = h
 	}
-	code, err := guest.Exec(o, host, name, argv, os.Stdin, stdout, stderr)
+	code, err := guest.Exec(o, host, name, argv, x, os.Stdin, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vsc: %v\n", err)
 		return exitFailed
@@ -214,9 +239,9 @@ func execIn(gf *guestFlags, name string, argv []string, stdout, stderr io.Writer
 
 // execAll runs a command in every running guest; it fails unless the
 // command succeeds in all of them.
-func execAll(gf *guestFlags, argv []string, stdout, stderr io.Writer) int {
+func execAll(gf *guestFlags, argv []string, x guest.ExecOptions, stdout, stderr io.Writer) int {
 	o := gf.options(stdout, stderr, "")
-	res, err := guest.ExecAll(o, gf.host, argv, stdout, stderr)
+	res, err := guest.ExecAll(o, gf.host, argv, x, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vsc: %v\n", err)
 		return exitFailed

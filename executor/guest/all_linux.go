@@ -76,7 +76,7 @@ type ExecResult struct {
 // ExecAll runs argv in every running guest of host ("" for every host),
 // one after the other in name order, without stdin, each line of its
 // output prefixed with "NAME: " (the vapt-get --all case).
-func ExecAll(o Options, host string, argv []string, stdout, stderr io.Writer) ([]ExecResult, error) {
+func ExecAll(o Options, host string, argv []string, x ExecOptions, stdout, stderr io.Writer) ([]ExecResult, error) {
 	refs, err := Started(o, host)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func ExecAll(o Options, host string, argv []string, stdout, stderr io.Writer) ([
 		var mu sync.Mutex
 		ow := &prefixWriter{w: stdout, prefix: ref.Name + ": ", mu: &mu}
 		ew := &prefixWriter{w: stderr, prefix: ref.Name + ": ", mu: &mu}
-		code, err := Exec(o, ref.Host, ref.Name, argv, nil, ow, ew)
+		code, err := Exec(o, ref.Host, ref.Name, argv, x, nil, ow, ew)
 		ow.flush()
 		ew.flush()
 		out = append(out, ExecResult{Ref: ref, Code: code, Err: err})

@@ -47,7 +47,8 @@ var cgroupControllers = []string{"cpu", "cpuset", "memory", "pids"}
 // hierarchy is one mounted cgroup hierarchy.
 type hierarchy struct {
 	mount       string   // where it is mounted
-	controllers []string // v1: the controllers it has; v2: nil
+	v2          bool     // cgroup2
+	controllers []string // the controllers vsc writes to in it; nil: all (v2 alone)
 	own         string   // the cgroup of this process in it, "/…"
 }
 
@@ -55,14 +56,18 @@ func (h hierarchy) has(c string) bool {
 	return h.controllers == nil || slices.Contains(h.controllers, c)
 }
 
-// hierarchies lists the hierarchies a guest's cgroup is made in.
+// hierarchies lists the hierarchies a guest's cgroup is made in. v2 is
+// true when cgroup v2 is the only hierarchy (mounted at /sys/fs/cgroup).
+// Beside v1 controllers, a cgroup2 mounted elsewhere (systemd's hybrid
+// mode: /sys/fs/cgroup/unified) is listed too, without controllers: the
+// guest is a member of it, for its socket hooks.
 func hierarchies() (v2 bool, hs []hierarchy, err error) {
 	own, err := ownCgroups()
 	if err != nil {
 		return false, nil, err
 	}
 	if _, err := os.Stat(filepath.Join(cgroupRoot, "cgroup.controllers")); err == nil {
-		return true, []hierarchy{{mount: cgroupRoot, own: own[""]}}, nil
+		return true, []hierarchy{{mount: cgroupRoot, v2: true, own: own[""]}}, nil
 	}
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
@@ -71,12 +76,20 @@ func hierarchies() (v2 bool, hs []hierarchy, err error) {
 	defer f.Close()
 	known := knownControllers()
 	seen := map[string]bool{}
+	unified := ""
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		// ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL…] - FSTYPE SOURCE SUPEROPTS
 		fields := strings.Fields(sc.Text())
 		sep := slices.Index(fields, "-")
-		if sep < 0 || sep+3 >= len(fields) || fields[sep+1] != "cgroup" {
+		if sep < 0 || sep+3 >= len(fields) {
+			continue
+		}
+		if fields[sep+1] == "cgroup2" && unified == "" {
+			unified = unescapeMountinfo(fields[4])
+			continue
+		}
+		if fields[sep+1] != "cgroup" {
 			continue
 		}
 		var ctrls []string
@@ -102,7 +115,21 @@ func hierarchies() (v2 bool, hs []hierarchy, err error) {
 	if len(hs) == 0 {
 		return false, nil, errors.New("no cgroup hierarchy is mounted (neither cgroup v2 at /sys/fs/cgroup nor a v1 hierarchy with cpu, cpuset, memory or pids)")
 	}
+	if unified != "" {
+		hs = append(hs, hierarchy{mount: unified, v2: true, controllers: []string{}, own: own[""]})
+	}
 	return false, hs, nil
+}
+
+// v2Dir is the guest's folder in a cgroup v2 hierarchy, "" when there is
+// none.
+func v2Dir(hs []hierarchy, dirs []string) string {
+	for i, h := range hs {
+		if h.v2 {
+			return dirs[i]
+		}
+	}
+	return ""
 }
 
 // knownControllers reads the controllers of the kernel from /proc/cgroups.
@@ -158,16 +185,16 @@ func cgroupDirs(hs []hierarchy, parent, name string) []string {
 // makeCgroups makes the guest's cgroup folders dirs (from cgroupDirs) and
 // writes its limits. Folders that exist already are reused when they hold
 // no process (left by a supervisor that died).
-func makeCgroups(v2 bool, hs []hierarchy, dirs []string, cg *ir.CgroupSet) error {
+func makeCgroups(hs []hierarchy, dirs []string, cg *ir.CgroupSet) error {
 	for i, h := range hs {
 		dir := dirs[i]
 		if procs, err := cgroupProcs(dir); err == nil && len(procs) > 0 {
 			return fmt.Errorf("cgroup %s exists and holds processes %v: is the guest running under another state dir?", dir, procs)
 		}
-		if err := mkdirCgroup(h, v2, dir, cg); err != nil {
+		if err := mkdirCgroup(h, dir, cg); err != nil {
 			return err
 		}
-		if err := writeLimits(h, v2, dir, cg); err != nil {
+		if err := writeLimits(h, dir, cg); err != nil {
 			return err
 		}
 	}
@@ -177,14 +204,14 @@ func makeCgroups(v2 bool, hs []hierarchy, dirs []string, cg *ir.CgroupSet) error
 // mkdirCgroup makes dir and the folders above it that are missing. A v1
 // cpuset folder gets its parent's cpus and mems; a v2 folder's parents
 // delegate the controllers the limits need.
-func mkdirCgroup(h hierarchy, v2 bool, dir string, cg *ir.CgroupSet) error {
+func mkdirCgroup(h hierarchy, dir string, cg *ir.CgroupSet) error {
 	rel, err := filepath.Rel(h.mount, dir)
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return fmt.Errorf("cgroup %s is not under %s", dir, h.mount)
 	}
 	cur := h.mount
 	for _, part := range strings.Split(rel, string(filepath.Separator)) {
-		if v2 {
+		if h.v2 && h.controllers == nil {
 			if err := delegate(cur, cg); err != nil {
 				return err
 			}
@@ -197,7 +224,7 @@ func mkdirCgroup(h hierarchy, v2 bool, dir string, cg *ir.CgroupSet) error {
 			}
 			return fmt.Errorf("cannot make cgroup %s: %w", cur, err)
 		}
-		if !v2 && h.has("cpuset") {
+		if !h.v2 && h.has("cpuset") {
 			for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
 				v, err := os.ReadFile(filepath.Join(parent, f))
 				if err != nil {
@@ -249,7 +276,8 @@ func needed(cg *ir.CgroupSet) map[string]bool {
 	}
 }
 
-func writeLimits(h hierarchy, v2 bool, dir string, cg *ir.CgroupSet) error {
+func writeLimits(h hierarchy, dir string, cg *ir.CgroupSet) error {
+	v2 := h.v2
 	type kv struct{ ctrl, file, value string }
 	var w []kv
 	if cg.Cpus != "" {

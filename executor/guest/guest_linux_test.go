@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -178,7 +177,7 @@ func TestGuest(t *testing.T) {
 
 	s.stop("web")
 	s.assertGone("web", r)
-	if _, err := Exec(s.options(), "h", "web", []string{"true"}, nil, nil, nil); !errors.Is(err, ErrNotRunning) {
+	if _, err := Exec(s.options(), "h", "web", []string{"true"}, ExecOptions{}, nil, nil, nil); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("exec in a stopped guest: %v", err)
 	}
 	if err := Stop("h", "web", s.options()); !errors.Is(err, ErrNotRunning) {
@@ -296,9 +295,8 @@ func TestFailedStart(t *testing.T) {
 			}
 			t.Logf("%v", err)
 			s.assertGone("web", nil)
-			if out, _ := exec.Command("ps", "-eo", "args").Output(); strings.Contains(string(out), "__guest supervise web") ||
-				strings.Contains(string(out), "__guest init web") {
-				t.Errorf("a guest process is left:\n%s", grepLines(string(out), "__guest"))
+			if left := ownGuestProcesses(t); len(left) > 0 {
+				t.Errorf("a guest process is left:\n%s", strings.Join(left, "\n"))
 			}
 		})
 	}
@@ -419,7 +417,7 @@ func TestStatusAndExecAll(t *testing.T) {
 
 	r2 := s.start(p, "db", s.options())
 	var stdout, stderr bytes.Buffer
-	res, err := ExecAll(s.options(), "", []string{"sh", "-c", `hostname; echo to stderr >&2; test "$(hostname)" = web.example || exit 3`}, &stdout, &stderr)
+	res, err := ExecAll(s.options(), "", []string{"sh", "-c", `hostname; echo to stderr >&2; test "$(hostname)" = web.example || exit 3`}, ExecOptions{}, &stdout, &stderr)
 	if err != nil {
 		t.Fatal(err)
 	}

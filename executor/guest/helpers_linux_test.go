@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -221,7 +222,7 @@ func (s *sandbox) log(name string) string {
 func (s *sandbox) exec(name string, argv ...string) (int, string) {
 	s.t.Helper()
 	var out bytes.Buffer
-	code, err := Exec(s.options(), s.host, name, argv, nil, &out, &out)
+	code, err := Exec(s.options(), s.host, name, argv, ExecOptions{}, nil, &out, &out)
 	if err != nil {
 		s.t.Fatalf("exec %s %v: %v", name, argv, err)
 	}
@@ -290,4 +291,38 @@ func run(t testing.TB, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// ownGuestProcesses lists the processes of vsc's guests that this test
+// process started and are still there (not zombies): its children (the
+// supervisors) and theirs (the inits), as "PID ARGS", read from /proc.
+// Other test binaries running guests at the same time are not counted.
+func ownGuestProcesses(t testing.TB) []string {
+	t.Helper()
+	parents := map[int]bool{os.Getpid(): true}
+	var out []string
+	for round := 0; round < 2; round++ {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || parents[pid] {
+				continue
+			}
+			stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+			if err != nil {
+				continue
+			}
+			f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+			if len(f) < 2 || f[0] == "Z" {
+				continue
+			}
+			ppid, _ := strconv.Atoi(f[1])
+			args, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			if parents[ppid] && bytes.Contains(args, []byte(ReexecCommand)) {
+				parents[pid] = true
+				out = append(out, e.Name()+" "+strings.ReplaceAll(string(bytes.TrimRight(args, "\x00")), "\x00", " "))
+			}
+		}
+	}
+	return slices.Compact(out)
 }

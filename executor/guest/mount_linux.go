@@ -1,15 +1,14 @@
 package guest
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
+	"vsc/executor/guest/walls"
 	"vsc/ir"
 )
 
@@ -44,7 +43,7 @@ var propagations = map[string]uintptr{
 }
 
 // fstabOnly are options for mount(8) and fstab readers, not the kernel.
-var fstabOnly = []string{"auto", "noauto", "user", "nouser", "users", "owner", "group", "nofail", "_netdev"}
+var fstabOnly = []string{"auto", "noauto", "user", "nouser", "users", "owner", "group", "nofail", "_netdev", idmapOption}
 
 // mountOptions splits fstab options into flags, a propagation change and
 // the filesystem's own options.
@@ -86,141 +85,163 @@ func mountOptions(m *ir.GuestMount) (flags, prop uintptr, data string) {
 	return flags, prop, strings.Join(own, ",")
 }
 
-// prepareNamespace makes the mount namespace just cloned private, so that
-// nothing mounted in it reaches the host, and binds the guest's root on
-// itself (with what is mounted below it), so that the root is a mount
-// of its own that pivot_root can make the namespace's root.
-func prepareNamespace(root string) error {
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("cannot make the guest's mount namespace private: %w", err)
-	}
-	if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("cannot bind the guest's root %s on itself: %w", root, err)
-	}
-	return nil
+// usernsTypes are the filesystems the guest's init mounts itself, in
+// its user namespace, so that they are the guest's (a tmpfs owned by its
+// root, a devpts whose gid=5 is its tty group, a proc of its PID
+// namespace). Anything else — a bind mount of a host folder, a block
+// device, sysfs — the supervisor makes as the host's root, detached
+// (detachedMount), and the init attaches.
+var usernsTypes = []string{"proc", "devpts", "tmpfs", "mqueue", "ramfs"}
+
+// byInit tells a mount the init makes itself.
+func byInit(m *ir.GuestMount) bool {
+	flags, _, _ := mountOptions(m)
+	return flags&unix.MS_BIND == 0 && slices.Contains(usernsTypes, m.Type)
 }
 
-// mountInRoot mounts m at its target resolved inside root, never outside
-// it: symbolic links in the target are resolved as if root were /
-// (openat2 RESOLVE_IN_ROOT), and missing folders are made on the way.
-func mountInRoot(root string, m *ir.GuestMount) error {
-	flags, prop, data := mountOptions(m)
-	bind := flags&unix.MS_BIND != 0
-	file := false
-	if bind {
-		st, err := os.Stat(m.Source)
-		if err != nil {
-			return fmt.Errorf("mount %s: bind source: %w", m.Target, err)
-		}
-		file = !st.IsDir()
+// mountInRoot mounts m (byInit) at its target resolved inside the
+// guest's root, never outside it: symbolic links in the target are
+// resolved as if the root were / (openat2 RESOLVE_IN_ROOT), and missing
+// folders are made on the way.
+func mountInRoot(rootfd int, m *ir.GuestMount) error {
+	if !byInit(m) {
+		return fmt.Errorf("mount %s: a %s mount is not the init's to make", m.Target, m.Type)
 	}
-	fd, err := openInRoot(root, m.Target, true, file)
+	flags, prop, data := mountOptions(m)
+	fd, err := walls.OpenInRoot(rootfd, m.Target, true, false)
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", m.Target, err)
 	}
-	target := fdPath(fd)
-	typ := m.Type
-	if bind {
-		typ = ""
-	}
-	// A bind mount takes flags like ro only in a remount of itself.
-	first := flags
-	if bind {
-		first = flags & (unix.MS_BIND | unix.MS_REC)
-	}
-	err = unix.Mount(m.Source, target, typ, first, data)
+	err = unix.Mount(m.Source, walls.FdPath(fd), m.Type, flags, data)
 	unix.Close(fd)
 	if err != nil {
-		return fmt.Errorf("mount -t %s %s %s (in %s): %w", m.Type, m.Source, m.Target, root, err)
+		return fmt.Errorf("mount -t %s %s %s: %w", m.Type, m.Source, m.Target, err)
 	}
-	if rest := flags &^ (unix.MS_BIND | unix.MS_REC); (bind && rest != 0) || prop != 0 {
-		// The new mount is on top of the target: open it again.
-		fd, err := openInRoot(root, m.Target, false, false)
-		if err != nil {
-			return fmt.Errorf("mount %s: %w", m.Target, err)
-		}
-		defer unix.Close(fd)
-		if bind && rest != 0 {
-			if err := unix.Mount("", fdPath(fd), "", unix.MS_REMOUNT|unix.MS_BIND|rest, ""); err != nil {
-				return fmt.Errorf("mount %s: remount with %s: %w", m.Target, strings.Join(m.Options, ","), err)
-			}
-		}
-		if prop != 0 {
-			if err := unix.Mount("", fdPath(fd), "", prop, ""); err != nil {
-				return fmt.Errorf("mount %s: propagation: %w", m.Target, err)
-			}
-		}
+	return propagate(rootfd, m.Target, prop)
+}
+
+// propagate sets a propagation (private, shared…) on the mount at target.
+func propagate(rootfd int, target string, prop uintptr) error {
+	if prop == 0 {
+		return nil
+	}
+	// The new mount is on top of the target: open it again.
+	fd, err := walls.OpenInRoot(rootfd, target, false, false)
+	if err != nil {
+		return fmt.Errorf("mount %s: %w", target, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Mount("", walls.FdPath(fd), "", prop, ""); err != nil {
+		return fmt.Errorf("mount %s: propagation: %w", target, err)
 	}
 	return nil
 }
 
-func fdPath(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
-
-// resolveInRoot resolves like chroot(root) would, and refuses magic links
-// (/proc/self/root…) that could lead out.
-var resolveInRoot = unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
-
-// openInRoot opens target (absolute inside the guest) as an O_PATH file
-// descriptor, resolved inside root. With create, missing folders are
-// made, and a missing last element is made a folder, or an empty file
-// when file is set (a bind mount of a file needs a file to cover).
-func openInRoot(root, target string, create, file bool) (int, error) {
-	rootfd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("guest root: %w", err)
-	}
-	defer unix.Close(rootfd)
-	rel := strings.Trim(target, "/")
-	if rel == "" {
-		rel = "."
-	}
-	how := resolveInRoot
-	fd, err := unix.Openat2(rootfd, rel, &how)
-	if err == nil || !errors.Is(err, unix.ENOENT) || !create {
-		if err != nil {
-			return -1, fmt.Errorf("%s in %s: %w", target, root, err)
-		}
-		return fd, nil
-	}
-	parts := strings.Split(rel, "/")
-	for i := range parts {
-		sub := strings.Join(parts[:i+1], "/")
-		if fd, err := unix.Openat2(rootfd, sub, &how); err == nil {
-			unix.Close(fd)
-			continue
-		} else if !errors.Is(err, unix.ENOENT) {
-			return -1, fmt.Errorf("%s in %s: %w", sub, root, err)
-		}
-		parentPath := "."
-		if i > 0 {
-			parentPath = strings.Join(parts[:i], "/")
-		}
-		dirHow := how
-		dirHow.Flags |= unix.O_DIRECTORY
-		parent, err := unix.Openat2(rootfd, parentPath, &dirHow)
-		if err != nil {
-			return -1, fmt.Errorf("%s in %s: %w", parentPath, root, err)
-		}
-		if i == len(parts)-1 && file {
-			var f int
-			f, err = unix.Openat(parent, parts[i], unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
-			if err == nil {
-				unix.Close(f)
-			}
-		} else {
-			err = unix.Mkdirat(parent, parts[i], 0o755)
-		}
-		unix.Close(parent)
-		if err != nil && !errors.Is(err, unix.EEXIST) {
-			return -1, fmt.Errorf("cannot make %s in %s: %w", sub, root, err)
-		}
-	}
-	fd, err = unix.Openat2(rootfd, rel, &how)
-	if err != nil {
-		return -1, fmt.Errorf("%s in %s: %w", target, root, err)
-	}
-	return fd, nil
+// mountAttrs are the mount flags a detached mount takes as attributes.
+var mountAttrs = []struct {
+	flag uintptr
+	attr uint64
+}{
+	{unix.MS_RDONLY, unix.MOUNT_ATTR_RDONLY}, {unix.MS_NOSUID, unix.MOUNT_ATTR_NOSUID},
+	{unix.MS_NODEV, unix.MOUNT_ATTR_NODEV}, {unix.MS_NOEXEC, unix.MOUNT_ATTR_NOEXEC},
+	{unix.MS_NOATIME, unix.MOUNT_ATTR_NOATIME}, {unix.MS_STRICTATIME, unix.MOUNT_ATTR_STRICTATIME},
+	{unix.MS_RELATIME, unix.MOUNT_ATTR_RELATIME}, {unix.MS_NODIRATIME, unix.MOUNT_ATTR_NODIRATIME},
 }
+
+// sbFlags are the mount flags that are the filesystem's (fsconfig flags).
+var sbFlags = []struct {
+	flag uintptr
+	name string
+}{
+	{unix.MS_RDONLY, "ro"}, {unix.MS_SYNCHRONOUS, "sync"}, {unix.MS_DIRSYNC, "dirsync"},
+	{unix.MS_LAZYTIME, "lazytime"}, {unix.MS_MANDLOCK, "mand"},
+}
+
+// detachedMount makes a guest.mount the init does not make itself as the
+// host's root, detached: a bind of a host path (open_tree), or a new
+// filesystem (fsopen). userns is the guest's user namespace, for the
+// option idmap. The caller attaches it (request attach) and closes it.
+func detachedMount(m *ir.GuestMount, userns int) (int, error) {
+	flags, _, data := mountOptions(m)
+	var attrs uint64
+	for _, a := range mountAttrs {
+		if flags&a.flag != 0 {
+			attrs |= a.attr
+		}
+	}
+	if flags&unix.MS_BIND != 0 {
+		how := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
+		if flags&unix.MS_REC != 0 {
+			how |= unix.AT_RECURSIVE
+		}
+		tree, err := unix.OpenTree(unix.AT_FDCWD, m.Source, how)
+		if err != nil {
+			return -1, fmt.Errorf("mount %s: bind source %s: %w", m.Target, m.Source, err)
+		}
+		if attrs != 0 {
+			attr := unix.MountAttr{Attr_set: attrs}
+			if attrs&unix.MOUNT_ATTR__ATIME != 0 {
+				attr.Attr_clr = unix.MOUNT_ATTR__ATIME
+			}
+			if err := unix.MountSetattr(tree, "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
+				unix.Close(tree)
+				return -1, fmt.Errorf("mount %s: options %s: %w", m.Target, strings.Join(m.Options, ","), err)
+			}
+		}
+		if slices.Contains(m.Options, idmapOption) {
+			if err := walls.Idmap(tree, m.Source, userns); err != nil {
+				unix.Close(tree)
+				return -1, fmt.Errorf("mount %s: %w", m.Target, err)
+			}
+		}
+		return tree, nil
+	}
+	fsfd, err := unix.Fsopen(m.Type, unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return -1, fmt.Errorf("mount -t %s %s %s: fsopen: %w", m.Type, m.Source, m.Target, err)
+	}
+	defer unix.Close(fsfd)
+	fail := func(what string, err error) (int, error) {
+		return -1, fmt.Errorf("mount -t %s %s %s: %s: %w", m.Type, m.Source, m.Target, what, err)
+	}
+	if m.Source != "" {
+		if err := unix.FsconfigSetString(fsfd, "source", m.Source); err != nil {
+			return fail("source", err)
+		}
+	}
+	for _, f := range sbFlags {
+		if flags&f.flag != 0 {
+			if err := unix.FsconfigSetFlag(fsfd, f.name); err != nil {
+				return fail(f.name, err)
+			}
+		}
+	}
+	if data != "" {
+		for _, o := range strings.Split(data, ",") {
+			k, v, kv := strings.Cut(o, "=")
+			if kv {
+				err = unix.FsconfigSetString(fsfd, k, v)
+			} else {
+				err = unix.FsconfigSetFlag(fsfd, k)
+			}
+			if err != nil {
+				return fail("option "+o, err)
+			}
+		}
+	}
+	if err := unix.FsconfigCreate(fsfd); err != nil {
+		return fail("fsconfig", err)
+	}
+	tree, err := unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, int(attrs))
+	if err != nil {
+		return fail("fsmount", err)
+	}
+	return tree, nil
+}
+
+// idmapOption is vsc's own mount option: map the bind mount's owners as
+// the guest's root is mapped.
+const idmapOption = "idmap"
 
 // mountsUnder lists the mount points at or below dir in this process's
 // mount namespace, deepest last.

@@ -69,6 +69,11 @@ type sequence struct {
 	uts       *ir.UTSSet
 	caps      *ir.CapsDrop
 	cgroup    *ir.CgroupSet
+	dev       *ir.GuestDev
+	mask      *ir.GuestMask
+	seccomp   *ir.SeccompSet
+	confine   *ir.NetConfine
+	veth      *ir.VethAdd
 	rlimits   []*ir.RlimitSet
 	hooks     map[string][]*ir.Op // phase → hook.run ops, in order
 	addresses []string
@@ -111,6 +116,21 @@ func parse(p *ir.Plan) (*sequence, error) {
 		case *ir.CgroupSet:
 			err = once("cgroup.set", s.cgroup != nil, op)
 			s.cgroup = b
+		case *ir.GuestDev:
+			err = once("guest.dev", s.dev != nil, op)
+			s.dev = b
+		case *ir.GuestMask:
+			err = once("guest.mask", s.mask != nil, op)
+			s.mask = b
+		case *ir.SeccompSet:
+			err = once("seccomp.set", s.seccomp != nil, op)
+			s.seccomp = b
+		case *ir.NetConfine:
+			err = once("net.confine", s.confine != nil || s.veth != nil, op)
+			s.confine = b
+		case *ir.VethAdd:
+			err = once("veth.add", s.confine != nil || s.veth != nil, op)
+			s.veth = b
 		case *ir.RlimitSet:
 			s.rlimits = append(s.rlimits, b)
 		case *ir.HookRun:
@@ -122,7 +142,8 @@ func parse(p *ir.Plan) (*sequence, error) {
 			return nil, err
 		}
 		switch op.Body.(type) {
-		case *ir.GuestMount, *ir.CgroupSet, *ir.RlimitSet, *ir.UTSSet, *ir.CapsDrop, *ir.InitExec:
+		case *ir.GuestMount, *ir.CgroupSet, *ir.RlimitSet, *ir.UTSSet, *ir.CapsDrop, *ir.InitExec,
+			*ir.GuestDev, *ir.GuestMask, *ir.SeccompSet, *ir.NetConfine, *ir.VethAdd:
 			if s.ns == nil {
 				return nil, fmt.Errorf("%s: %s comes before the guest's ns.new", op.Origin, op.Body.Kind())
 			}
@@ -138,3 +159,46 @@ func parse(p *ir.Plan) (*sequence, error) {
 }
 
 func (s *sequence) hasKind(kind string) bool { return slices.Contains(s.ns.Kinds, kind) }
+
+// walled checks that a guest's plan has every wall, before it starts: a
+// plan of an older vsc, or one edited to leave one out, is refused
+// rather than run without it.
+func (s *sequence) walled() error {
+	var missing []string
+	for _, k := range []string{"user", "mnt", "pid"} {
+		if !s.hasKind(k) {
+			missing = append(missing, "a "+k+" namespace in ns.new")
+		}
+	}
+	if s.ns.IDBase != ir.IDBase(s.ns.Context) || s.ns.IDBase == 0 || s.ns.IDCount != ir.GuestIDs {
+		missing = append(missing, fmt.Sprintf("the id range of context %d (id_base %d, id_count %d)", s.ns.Context, ir.IDBase(s.ns.Context), ir.GuestIDs))
+	}
+	if s.dev == nil {
+		missing = append(missing, "guest.dev")
+	}
+	if s.mask == nil {
+		missing = append(missing, "guest.mask")
+	}
+	if s.seccomp == nil {
+		missing = append(missing, "seccomp.set")
+	}
+	if s.caps == nil {
+		missing = append(missing, "caps.drop")
+	}
+	if s.cgroup == nil {
+		missing = append(missing, "cgroup.set")
+	}
+	if s.confine == nil && s.veth == nil {
+		missing = append(missing, "net.confine or veth.add")
+	}
+	if s.veth != nil && !s.hasKind("net") {
+		missing = append(missing, "a net namespace in ns.new for its veth.add")
+	}
+	if s.confine != nil && s.hasKind("net") {
+		missing = append(missing, "veth.add (it has a net namespace, not the host's network)")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the plan of guest %s lacks %s: a guest does not start without its walls (compile the plan again with this vsc)", s.name, strings.Join(missing, ", "))
+	}
+	return nil
+}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"vsc/executor"
+	"vsc/executor/guest/walls"
 	"vsc/ir"
 )
 
@@ -69,6 +70,14 @@ type Record struct {
 	// Cgroups are the guest's cgroup folders, one per hierarchy (one on
 	// cgroup v2), recorded before they are made.
 	Cgroups []string `json:"cgroups,omitempty"`
+	// CgroupV2 is the one of Cgroups in a cgroup v2 hierarchy, where a
+	// shared guest's socket hooks are attached; "" without one.
+	CgroupV2 string `json:"cgroup_v2,omitempty"`
+	// Veth is the host end of an isolated guest's veth pair, and Proxies
+	// the proxy neighbour entries made for its addresses, recorded before
+	// they are made.
+	Veth    string        `json:"veth,omitempty"`
+	Proxies []walls.Proxy `json:"proxies,omitempty"`
 	// NSDir is the ns folder once it is a mount of its own; NS lists the
 	// namespace files bound in it.
 	NSDir string   `json:"ns_dir,omitempty"`

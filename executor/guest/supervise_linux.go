@@ -1,24 +1,28 @@
 package guest
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"vsc/executor"
+	"vsc/executor/guest/walls"
+	"vsc/internal/nsthread"
 	"vsc/ir"
 )
 
@@ -210,7 +214,10 @@ func (s *supervisor) start() (err error) {
 	if st, err := os.Stat(seq.init.Root); err != nil || !st.IsDir() {
 		return fmt.Errorf("the guest's root %s is not a folder: build the guest first (vsc build %s)", seq.init.Root, s.sp.Name)
 	}
-	x := &initExec{Pivot: seq.ns.Cleanup, Time: seq.hasKind("time"), Limits: seq.limits(), Command: seq.init.Command}
+	if err := seq.walled(); err != nil {
+		return err
+	}
+	x := &initExec{Pivot: seq.ns.Cleanup, Time: seq.hasKind("time"), Walls: seq.inherit(), Command: seq.init.Command}
 	if seq.uts != nil {
 		x.Nodename, x.Domainname = seq.uts.Nodename, seq.uts.Domainname
 	}
@@ -227,17 +234,32 @@ func (s *supervisor) start() (err error) {
 				err = runHook(op, seq, s.log)
 			}
 		case *ir.GuestMount:
-			err = s.child.do(request{Op: "mount", Root: seq.init.Root, Mount: b})
+			err = s.mount(b)
+		case *ir.GuestDev:
+			err = s.dev(b)
+		case *ir.GuestMask:
+			err = s.mask(b)
 		case *ir.CgroupSet:
 			err = s.cgroup(b)
+		case *ir.NetConfine:
+			err = s.confine(b)
+		case *ir.VethAdd:
+			err = s.veth(b)
 		case *ir.InitExec:
-			err = s.exec(x)
-		case *ir.GuestBuild, *ir.RlimitSet, *ir.UTSSet, *ir.CapsDrop:
-			// The build is vsc build's; the others are in x.
+			if err = s.limits(); err == nil {
+				err = s.exec(x)
+			}
+		case *ir.GuestBuild, *ir.RlimitSet, *ir.UTSSet, *ir.CapsDrop, *ir.SeccompSet:
+			// The build is vsc build's; the others are in x or the limits.
 		default:
 			// Host state of the guest (its addresses; its project id and
 			// quota): ensured all at once, at the first of them.
-			if k, ok := ir.Lookup(op.Body.Kind()); ok && k.HostState && !ensured {
+			k, ok := ir.Lookup(op.Body.Kind())
+			if !ok || !k.HostState {
+				err = fmt.Errorf("this vsc does not know how to start a guest with a %s op", op.Body.Kind())
+				break
+			}
+			if !ensured {
 				ensured = true
 				_, err = executor.Ensure(s.sp.Plan, op.Owner, executor.Options{StateDir: s.sp.StateDir, NetNS: s.sp.NetNS, Out: s.log})
 			}
@@ -266,64 +288,67 @@ func (s *supervisor) start() (err error) {
 
 // initChild is the guest's init while the supervisor drives it.
 type initChild struct {
-	cmd      *exec.Cmd
-	requests *os.File
-	replies  *json.Decoder
-	done     chan struct{} // closed when it has exited (cmd.ProcessState set)
+	cmd    *exec.Cmd
+	conn   conn
+	userns int           // its user namespace, for idmapped mounts
+	root   bool          // the guest's root is attached
+	done   chan struct{} // closed when it has exited (cmd.ProcessState set)
 }
 
-// clone starts the guest's init in new namespaces, as pid 1 of its PID
-// namespace, records it, and has it prepare its mount namespace.
+// cloneFlags are the clone flags of the namespace kinds.
+var cloneFlags = map[string]uintptr{
+	"user": unix.CLONE_NEWUSER, "mnt": unix.CLONE_NEWNS, "uts": unix.CLONE_NEWUTS,
+	"ipc": unix.CLONE_NEWIPC, "pid": unix.CLONE_NEWPID, "net": unix.CLONE_NEWNET,
+	// time: made by the init at exec (the init itself stays in the host's).
+}
+
+// clone starts the guest's init as pid 1 of new namespaces that belong
+// to a new user namespace, where it is the guest's root: the host's ids
+// id_base… are the guest's 0…. A guest on the host's network is cloned
+// into the network namespace the options name; it gets its nice value
+// from the cloning thread, as the host's root may lower it.
 func (s *supervisor) clone(ns *ir.NsNew) error {
 	if s.child != nil {
 		return errors.New("a second ns.new")
 	}
 	var flags uintptr
 	for _, k := range ns.Kinds {
-		switch k {
-		case "mnt":
-			flags |= unix.CLONE_NEWNS
-		case "uts":
-			flags |= unix.CLONE_NEWUTS
-		case "ipc":
-			flags |= unix.CLONE_NEWIPC
-		case "pid":
-			flags |= unix.CLONE_NEWPID
-		case "net":
-			flags |= unix.CLONE_NEWNET
-		}
+		flags |= cloneFlags[k]
 	}
-	if flags&unix.CLONE_NEWNS == 0 || flags&unix.CLONE_NEWPID == 0 {
-		return fmt.Errorf("kinds %s: a guest needs at least its own mnt and pid namespaces", strings.Join(ns.Kinds, ","))
+	const need = unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID
+	if flags&need != need {
+		return fmt.Errorf("kinds %s: a guest needs at least its own user, mnt and pid namespaces", strings.Join(ns.Kinds, ","))
 	}
-	reqR, reqW, err := os.Pipe()
+	if ns.IDBase == 0 || ns.IDBase != ir.IDBase(ns.Context) {
+		return fmt.Errorf("id_base %d: a guest's ids are context × %d, never the host's own", ns.IDBase, ir.GuestIDs)
+	}
+	mine, theirs, err := newConnPair()
 	if err != nil {
 		return err
 	}
-	repR, repW, err := os.Pipe()
-	if err != nil {
-		reqR.Close()
-		reqW.Close()
-		return err
-	}
+	theirsFile := os.NewFile(uintptr(theirs.fd), "init")
+	defer theirsFile.Close()
+	uids, gids := walls.IDMaps(ns.IDBase, ns.IDCount)
 	cmd := reexec("init", s.sp.Name)
-	cmd.ExtraFiles = []*os.File{reqR, repW}
+	cmd.Env = []string{} // nothing of the host's environment for the guest's init
+	cmd.ExtraFiles = []*os.File{theirsFile}
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	// Pdeathsig: a guest does not outlive its supervisor, whose record
 	// the next start or stop then undoes.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setsid: true, Pdeathsig: syscall.SIGKILL}
-	err = cmd.Start()
-	reqR.Close()
-	repW.Close()
-	if err != nil {
-		reqW.Close()
-		repR.Close()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Setsid: true, Pdeathsig: syscall.SIGKILL,
+		UidMappings: uids, GidMappings: gids, GidMappingsEnableSetgroups: true,
+		Credential: &syscall.Credential{Uid: 0, Gid: 0}}
+	netns := s.sp.NetNS
+	if flags&unix.CLONE_NEWNET != 0 {
+		netns = "" // a namespace of its own, made by the clone
+	}
+	if err := startIn(netns, s.seq.init.Nice, cmd); err != nil {
+		mine.close()
 		return fmt.Errorf("cannot clone the guest's init: %w", err)
 	}
-	c := &initChild{cmd: cmd, requests: reqW, replies: json.NewDecoder(bufio.NewReader(repR)), done: make(chan struct{})}
+	c := &initChild{cmd: cmd, conn: mine, userns: -1, done: make(chan struct{})}
 	go func() {
 		cmd.Wait()
-		repR.Close()
 		close(c.done)
 	}()
 	s.child = c
@@ -337,19 +362,47 @@ func (s *supervisor) clone(ns *ir.NsNew) error {
 	if err := s.rec.save(s.dir); err != nil {
 		return err
 	}
-	return c.do(request{Op: "prepare", Root: s.seq.init.Root})
+	if c.userns, err = unix.Open(fmt.Sprintf("/proc/%d/ns/user", p.PID), unix.O_RDONLY|unix.O_CLOEXEC, 0); err != nil {
+		return fmt.Errorf("the guest's user namespace: %w", err)
+	}
+	return c.do(request{Op: "prepare"})
 }
 
-// do sends the init a request and waits for its reply.
-func (c *initChild) do(r request) error {
+// startIn starts cmd from a thread in the named network namespace ("" is
+// this one) whose nice value is nice, which the child inherits.
+func startIn(netns string, nice int, cmd *exec.Cmd) error {
+	return nsthread.Named(netns, func() error {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		was, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
+		if err != nil {
+			return err
+		}
+		// getpriority's value is 20 - nice.
+		was = 20 - was
+		if err := unix.Setpriority(unix.PRIO_PROCESS, 0, nice); err != nil {
+			return fmt.Errorf("cannot set nice %d: %w", nice, err)
+		}
+		err = cmd.Start()
+		if rerr := unix.Setpriority(unix.PRIO_PROCESS, 0, was); rerr != nil && err == nil {
+			err = fmt.Errorf("cannot set this thread's nice value back to %d: %w", was, rerr)
+		}
+		return err
+	})
+}
+
+// do sends the init a request, with fds, and waits for its reply.
+func (c *initChild) do(r request, fds ...int) error {
 	if c == nil {
 		return errors.New("no ns.new before it")
 	}
-	if err := json.NewEncoder(c.requests).Encode(r); err != nil {
+	if err := c.conn.send(r, fds...); err != nil {
 		return c.gone(err)
 	}
 	var rep reply
-	if err := c.replies.Decode(&rep); err != nil {
+	got, err := c.conn.recv(&rep)
+	closeAll(got)
+	if err != nil {
 		return c.gone(err)
 	}
 	if rep.Err != "" {
@@ -368,30 +421,158 @@ func (c *initChild) gone(err error) error {
 	}
 }
 
-// exec has the init execute the guest's program, then keeps its
-// namespaces under the state folder.
-func (s *supervisor) exec(x *initExec) error {
+func (c *initChild) close() {
+	c.conn.close()
+	if c.userns >= 0 {
+		unix.Close(c.userns)
+		c.userns = -1
+	}
+}
+
+// ensureRoot attaches the guest's root folder, unless its fstab's "/"
+// mount did.
+func (s *supervisor) ensureRoot() error {
 	c := s.child
 	if c == nil {
 		return errors.New("no ns.new before it")
 	}
-	if err := json.NewEncoder(c.requests).Encode(request{Op: "exec", Root: s.seq.init.Root, Exec: x}); err != nil {
+	if c.root {
+		return nil
+	}
+	tree, err := walls.RootTree(s.seq.init.Root, s.seq.ns.IDBase, c.userns)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(tree)
+	if err := c.do(request{Op: "root"}, tree); err != nil {
+		return err
+	}
+	c.root = true
+	return nil
+}
+
+// mount mounts one of the guest's fstab entries: its "/" is the guest's
+// root; the others are made by the init, or by the host's root and
+// attached by the init (byInit).
+func (s *supervisor) mount(m *ir.GuestMount) error {
+	c := s.child
+	if c == nil {
+		return errors.New("no ns.new before it")
+	}
+	if m.Target == "/" {
+		if c.root {
+			return errors.New("the guest's root is mounted already")
+		}
+		tree, err := detachedMount(m, c.userns)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(tree)
+		if err := walls.PrepareRoot(tree, m.Source+" (its mount \"/\")", s.seq.ns.IDBase, c.userns); err != nil {
+			return err
+		}
+		if err := c.do(request{Op: "root"}, tree); err != nil {
+			return err
+		}
+		c.root = true
+		return nil
+	}
+	if err := s.ensureRoot(); err != nil {
+		return err
+	}
+	if byInit(m) {
+		return c.do(request{Op: "mount", Mount: m})
+	}
+	var tree int
+	var err error
+	if m.Type == "sysfs" {
+		tree, err = s.sysfs(m)
+	} else {
+		tree, err = detachedMount(m, c.userns)
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(tree)
+	_, prop, _ := mountOptions(m)
+	return c.do(request{Op: "attach", Target: m.Target, Prop: prop}, tree)
+}
+
+// sysfs makes the guest's /sys: a sysfs of the guest's network namespace
+// (the host's for a shared guest), always read-only. The host's root
+// makes it: a guest's root may not mount sysfs where it does not own the
+// network namespace.
+func (s *supervisor) sysfs(m *ir.GuestMount) (int, error) {
+	ns, err := netns.GetFromPid(s.rec.Init.PID)
+	if err != nil {
+		return -1, fmt.Errorf("mount %s: the guest's network namespace: %w", m.Target, err)
+	}
+	defer ns.Close()
+	ro := *m
+	ro.Options = append(slices.Clone(m.Options), "ro", "nosuid", "nodev", "noexec")
+	tree := -1
+	err = nsthread.Run(ns, func() error {
+		var err error
+		tree, err = detachedMount(&ro, -1)
+		return err
+	})
+	return tree, err
+}
+
+// dev mounts the guest's /dev (guest.dev).
+func (s *supervisor) dev(d *ir.GuestDev) error {
+	if err := s.ensureRoot(); err != nil {
+		return err
+	}
+	tree, err := walls.Dev(d.Nodes, s.seq.ns.IDBase)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(tree)
+	return s.child.do(request{Op: "attach", Target: "/dev"}, tree)
+}
+
+// mask covers the guest's /proc and /sys paths (guest.mask).
+func (s *supervisor) mask(m *ir.GuestMask) error {
+	if err := s.ensureRoot(); err != nil {
+		return err
+	}
+	return s.child.do(request{Op: "mask", Mask: m})
+}
+
+// limits sets the init's rlimits before it executes the guest's program.
+func (s *supervisor) limits() error {
+	l := s.seq.limits()
+	return l.prlimit(s.rec.Init.PID)
+}
+
+// exec has the init execute the guest's program, then keeps its
+// namespaces under the state folder.
+func (s *supervisor) exec(x *initExec) error {
+	if err := s.ensureRoot(); err != nil {
+		return err
+	}
+	c := s.child
+	if err := c.conn.send(request{Op: "exec", Exec: x}); err != nil {
 		return c.gone(err)
 	}
 	var rep reply
-	if err := c.replies.Decode(&rep); err != nil {
+	if fds, err := c.conn.recv(&rep); err != nil {
 		return c.gone(err)
+	} else {
+		closeAll(fds)
 	}
 	if rep.Err != "" {
 		return errors.New(rep.Err)
 	}
-	// Executed: the reply pipe closes with it, or says why it failed.
-	if err := c.replies.Decode(&rep); err == nil {
+	// Executed: the socket closes with it, or says why it failed.
+	if fds, err := c.conn.recv(&rep); err == nil {
+		closeAll(fds)
 		return errors.New(rep.Err)
 	} else if !errors.Is(err, io.EOF) {
 		return c.gone(err)
 	}
-	c.requests.Close()
+	c.close()
 	endedAtOnce := func(err error) error {
 		select {
 		case <-c.done:
@@ -435,7 +616,12 @@ func (s *supervisor) bindNamespaces(pid int) error {
 	if err := unix.Mount("", dir, "", unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("cannot make %s private: %w", dir, err)
 	}
-	for _, kind := range s.seq.ns.Kinds {
+	// net always: a shared guest's is the host's, which vsc exec joins too.
+	kinds := slices.Clone(s.seq.ns.Kinds)
+	if !slices.Contains(kinds, "net") {
+		kinds = append(kinds, "net")
+	}
+	for _, kind := range kinds {
 		if !slices.Contains(nsKinds, kind) {
 			continue
 		}
@@ -454,7 +640,7 @@ func (s *supervisor) bindNamespaces(pid int) error {
 
 // nsKinds are the namespaces a guest may have, as /proc/PID/ns names
 // them.
-var nsKinds = []string{"mnt", "uts", "ipc", "pid", "net", "time"}
+var nsKinds = []string{"user", "mnt", "uts", "ipc", "pid", "net", "time"}
 
 // cgroup makes the guest's cgroups, writes its limits and moves the
 // init into them.
@@ -462,25 +648,78 @@ func (s *supervisor) cgroup(cg *ir.CgroupSet) error {
 	if s.child == nil {
 		return errors.New("no ns.new before it")
 	}
-	v2, hs, err := hierarchies()
+	_, hs, err := hierarchies()
 	if err != nil {
 		return err
 	}
 	s.rec.Cgroups = cgroupDirs(hs, s.sp.CgroupParent, s.sp.Name)
+	s.rec.CgroupV2 = v2Dir(hs, s.rec.Cgroups)
 	if err := s.rec.save(s.dir); err != nil {
 		return err
 	}
-	if err := makeCgroups(v2, hs, s.rec.Cgroups, cg); err != nil {
+	if err := makeCgroups(hs, s.rec.Cgroups, cg); err != nil {
 		return err
 	}
 	return joinCgroups(s.rec.Cgroups, s.rec.Init.PID)
+}
+
+// confine attaches a shared guest's socket hooks to its cgroup v2 folder
+// (net.confine). The guest's init is in it already, and nothing of the
+// guest runs yet.
+func (s *supervisor) confine(c *ir.NetConfine) error {
+	if s.rec.CgroupV2 == "" {
+		return errors.New("a guest on the host's network is confined to its addresses by cgroup v2 socket hooks, and no cgroup2 is mounted: mount one (mount -t cgroup2 none /sys/fs/cgroup/unified), or give the guest network = \"isolated\"")
+	}
+	var addrs []netip.Addr
+	for _, a := range c.Addresses {
+		addr, err := netip.ParseAddr(a)
+		if err != nil {
+			return err
+		}
+		addrs = append(addrs, addr)
+	}
+	low, err := walls.Confine(s.rec.CgroupV2, addrs)
+	if err != nil {
+		return err
+	}
+	if !low {
+		s.logf("this kernel cannot waive CAP_NET_BIND_SERVICE from a bind hook (Linux 5.14): the guest cannot bind ports below 1024")
+	}
+	return nil
+}
+
+// veth gives an isolated guest its veth pair (veth.add), recorded before
+// it is made.
+func (s *supervisor) veth(v *ir.VethAdd) error {
+	w := walls.Veth{Host: v.Name, Links: v.Links}
+	for _, a := range v.Addresses {
+		p, err := netip.ParsePrefix(a)
+		if err != nil {
+			return err
+		}
+		w.Addresses = append(w.Addresses, p)
+	}
+	tables, err := walls.ParseTables(v.Tables)
+	if err != nil {
+		return err
+	}
+	w.Tables = tables
+	s.rec.Veth = v.Name
+	for i, p := range w.Addresses {
+		s.rec.Proxies = append(s.rec.Proxies, walls.Proxy{Link: v.Links[i], Address: p.Addr().String()})
+	}
+	if err := s.rec.save(s.dir); err != nil {
+		return err
+	}
+	_, err = walls.MakeVeth(s.sp.NetNS, s.rec.Init.PID, w)
+	return err
 }
 
 // teardown kills the init (and with it its PID namespace), then undoes
 // what the record says was done.
 func (s *supervisor) teardown() error {
 	if c := s.child; c != nil {
-		c.requests.Close()
+		c.close()
 		select {
 		case <-c.done:
 		default:
@@ -517,6 +756,11 @@ func undo(r *Record, dir string) error {
 	}
 	if err := removeCgroups(r.Cgroups, 10*time.Second); err != nil {
 		errs = append(errs, err)
+	}
+	if r.Veth != "" {
+		if err := walls.Unveth(r.NetNS, r.Veth, r.Proxies); err != nil {
+			errs = append(errs, fmt.Errorf("the guest's network: %w", err))
+		}
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)

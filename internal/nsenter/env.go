@@ -6,6 +6,9 @@ const (
 	EnvDir = "_VSC_NSENTER"
 	// EnvCgroups lists, one a line, the cgroup.procs files to join first.
 	EnvCgroups = "_VSC_NSENTER_CGROUPS"
+	// EnvLimits holds the nice value and rlimits to set first:
+	// "nice=N;R=SOFT:HARD;…", R a resource's number.
+	EnvLimits = "_VSC_NSENTER_LIMITS"
 )
 
 // ExitFailed is the status of a process whose constructor failed: it

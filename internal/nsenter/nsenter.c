@@ -6,7 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <grp.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,20 +61,61 @@ static void vsc_join_cgroups(const char *list) {
 	}
 }
 
+// vsc_set_limits applies "nice=N;R=SOFT:HARD;…" (R a resource number):
+// as the host's root, before the guest's user namespace, which could not
+// raise them.
+static void vsc_set_limits(const char *spec) {
+	while (spec && *spec) {
+		char *end;
+		if (strncmp(spec, "nice=", 5) == 0) {
+			long nice = strtol(spec + 5, &end, 10);
+			if (setpriority(PRIO_PROCESS, 0, (int)nice) < 0)
+				vsc_die("setpriority", "");
+		} else {
+			long res = strtol(spec, &end, 10);
+			if (*end != '=') {
+				errno = EINVAL;
+				vsc_die("limits", spec);
+			}
+			struct rlimit rl;
+			rl.rlim_cur = strtoull(end + 1, &end, 10);
+			if (*end != ':') {
+				errno = EINVAL;
+				vsc_die("limits", spec);
+			}
+			rl.rlim_max = strtoull(end + 1, &end, 10);
+			if (setrlimit((int)res, &rl) < 0)
+				vsc_die("setrlimit", spec);
+		}
+		spec = strchr(spec, ';');
+		if (spec)
+			spec++;
+	}
+}
+
 void vsc_nsenter(void) {
+	// The user namespace last: the others are joined as the host's root,
+	// which has every capability over them (a shared guest's network
+	// namespace is the host's, where the guest's root has none).
 	static const struct {
 		const char *name;
 		int type;
 	} kinds[] = {
-		{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
+		{"net", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
 		{"time", CLONE_NEWTIME}, {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS},
+		{"user", CLONE_NEWUSER},
 	};
 	enum { nkinds = sizeof(kinds) / sizeof(kinds[0]) };
 	const char *dir = getenv("_VSC_NSENTER");
 	if (dir == NULL || *dir == 0)
 		return;
 
+	// Nothing of the guest may trace or read this process while it holds
+	// the host's: its memory, its descriptors, its /proc files are root's.
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		vsc_die("prctl", "PR_SET_DUMPABLE");
 	vsc_join_cgroups(getenv("_VSC_NSENTER_CGROUPS"));
+	vsc_set_limits(getenv("_VSC_NSENTER_LIMITS"));
 
 	int fds[nkinds];
 	char path[4096];
@@ -93,6 +138,16 @@ void vsc_nsenter(void) {
 			vsc_die("setns", path);
 		}
 		close(fds[i]);
+		if (kinds[i].type == CLONE_NEWUSER) {
+			// The host's root is nobody in the guest's namespace: become
+			// the guest's root, with no supplementary group of the host's.
+			if (setresgid(0, 0, 0) < 0)
+				vsc_die("setresgid", "0");
+			if (setgroups(0, NULL) < 0)
+				vsc_die("setgroups", "");
+			if (setresuid(0, 0, 0) < 0)
+				vsc_die("setresuid", "0");
+		}
 	}
 
 	vsc_child = fork();
@@ -100,6 +155,10 @@ void vsc_nsenter(void) {
 		vsc_die("fork", "");
 	if (vsc_child == 0)
 		return; // the Go runtime starts here, inside the guest
+
+	// The parent holds nothing but stdin, stdout and stderr: what else it
+	// was given (a terminal's socket) is the child's.
+	syscall(SYS_close_range, 3, ~0U, 0);
 
 	// The parent: relay signals, mirror the child's end. From a terminal,
 	// INT and QUIT already reach the child (same foreground process
