@@ -14,5 +14,6 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	removeTemplate()
+	removeProbe()
 	os.Exit(code)
 }
