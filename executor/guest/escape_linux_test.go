@@ -639,3 +639,54 @@ func TestEscapeIsolated(t *testing.T) {
 		t.Errorf("the guest's proxy entry is left:\n%s", proxy)
 	}
 }
+
+// TestEnterTerminal: vsc enter's shell has a terminal of the guest's own
+// devpts, the caller's window size, and is its session's leader.
+func TestEnterTerminal(t *testing.T) {
+	s := newSandbox(t)
+	p := s.compile(webConfig)
+	s.start(p, "web", s.options())
+	defer s.stop("web")
+	// The caller's terminal: a pty of the test's.
+	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("SKIP: no pty for the test: %v", err)
+	}
+	defer unix.Close(master)
+	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(master), unix.TIOCGPTPEER, uintptr(unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC))
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	slave := os.NewFile(r, "test pty")
+	defer slave.Close()
+	unix.IoctlSetWinsize(int(slave.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 33, Col: 101})
+	out := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := unix.Read(master, buf)
+			if n > 0 {
+				b.Write(buf[:n])
+			}
+			if err != nil || n == 0 || strings.Contains(b.String(), "END") {
+				break
+			}
+		}
+		out <- b.String()
+	}()
+	code, err := Exec(s.options(), s.host, "web", []string{"sh", "-c", "tty; test -t 0 && echo isatty; stty size; echo E''ND"},
+		ExecOptions{TTY: true}, slave, slave, slave)
+	if err != nil || code != 0 {
+		t.Fatalf("exec with a terminal: %d %v", code, err)
+	}
+	got := <-out
+	for _, want := range []string{"/dev/pts/0", "isatty", "33 101"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the shell's terminal output lacks %q:\n%q", want, got)
+		}
+	}
+}

@@ -110,7 +110,23 @@ func Command(o Options, host, name string, argv []string, x ExecOptions) (*exec.
 	// Only what the constructor and execMain read: the caller's
 	// environment stays outside.
 	cmd.Env = []string{nsenter.EnvDir + "=" + filepath.Join(dir, nsDir),
-		nsenter.EnvCgroups + "=" + strings.Join(procs, "\n"), nsenter.EnvLimits + "=" + l.env(), envExec + "=" + string(data)}
+		nsenter.EnvCgroups + "=" + strings.Join(procs, "\n"), nsenter.EnvLimits + "=" + l.env()}
+	if x.TTY {
+		// The terminal is Go's work, in execMain.
+		cmd.Env = append(cmd.Env, envExec+"="+string(data))
+		return cmd, nil
+	}
+	// The constructor does the rest itself, without starting Go: the
+	// command's environment is the process's, less the _VSC_ variables.
+	walls, err := spec.Walls.constructorEnv()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Env = append(append(cmd.Env, nsenter.EnvExec+"=1"), walls...)
+	if spec.Chroot {
+		cmd.Env = append(cmd.Env, nsenter.EnvChroot+"="+spec.Root)
+	}
+	cmd.Env = append(cmd.Env, env...)
 	return cmd, nil
 }
 

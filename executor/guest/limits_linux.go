@@ -1,6 +1,8 @@
 package guest
 
 import (
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"vsc/executor/guest/walls"
+	"vsc/internal/nsenter"
+	"vsc/ir"
 )
 
 // limits are what the host's root sets on a guest's processes, as it
@@ -133,4 +137,35 @@ func (w *inherit) apply(filter []bpf.RawInstruction, warn io.Writer) error {
 		}
 	}
 	return walls.LoadFilter(filter)
+}
+
+// constructorEnv encodes the walls for vsc exec's constructor, which
+// applies them itself (package nsenter, EnvExec): the capabilities by
+// number, the Landlock scope, the assembled filter in hex of struct
+// sock_filter (host order).
+func (w *inherit) constructorEnv() ([]string, error) {
+	filter, err := w.prepare()
+	if err != nil {
+		return nil, err
+	}
+	var caps []string
+	for _, name := range w.Drop {
+		n, ok := ir.Capability(name)
+		if !ok {
+			return nil, fmt.Errorf("caps.drop: unknown capability %q", name)
+		}
+		caps = append(caps, strconv.Itoa(n))
+	}
+	raw := make([]byte, 0, 8*len(filter))
+	for _, ins := range filter {
+		raw = binary.NativeEndian.AppendUint16(raw, ins.Op)
+		raw = append(raw, ins.Jt, ins.Jf)
+		raw = binary.NativeEndian.AppendUint32(raw, ins.K)
+	}
+	scope := "0"
+	if w.Scope {
+		scope = "1"
+	}
+	return []string{nsenter.EnvCaps + "=" + strings.Join(caps, ","), nsenter.EnvScope + "=" + scope,
+		nsenter.EnvFilter + "=" + hex.EncodeToString(raw)}, nil
 }

@@ -9,6 +9,14 @@ const (
 	// EnvLimits holds the nice value and rlimits to set first:
 	// "nice=N;R=SOFT:HARD;…", R a resource's number.
 	EnvLimits = "_VSC_NSENTER_LIMITS"
+	// EnvExec set to "1" has the child apply the guest's walls and
+	// execute the command after "--" itself, without starting Go, from
+	// EnvChroot, EnvCaps, EnvScope and EnvFilter.
+	EnvExec   = "_VSC_NSENTER_EXEC"
+	EnvChroot = "_VSC_NSENTER_CHROOT"
+	EnvCaps   = "_VSC_NSENTER_CAPS"
+	EnvScope  = "_VSC_NSENTER_SCOPE"
+	EnvFilter = "_VSC_NSENTER_FILTER"
 )
 
 // ExitFailed is the status of a process whose constructor failed: it

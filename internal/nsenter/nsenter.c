@@ -8,7 +8,10 @@
 #include <sched.h>
 #include <grp.h>
 #include <signal.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <stdio.h>
@@ -93,7 +96,147 @@ static void vsc_set_limits(const char *spec) {
 	}
 }
 
-void vsc_nsenter(void) {
+extern char **environ;
+
+// vsc_exec_in_guest is the child's end in exec mode (_VSC_NSENTER_EXEC):
+// it applies the guest's walls and executes argv after "--", without
+// ever starting Go — the Go side (guest.Command) computed everything:
+//
+//	_VSC_NSENTER_CHROOT   a root to chroot into (a guest of an older vsc)
+//	_VSC_NSENTER_CAPS     capability numbers to drop from the bounding set, comma-separated
+//	_VSC_NSENTER_SCOPE    "1": a Landlock domain scoped to abstract unix sockets
+//	_VSC_NSENTER_FILTER   the seccomp program, hex of struct sock_filter[] in host order
+//
+// The command's environment is this process's less every _VSC_ variable.
+// Exit status: 127 when the program is not in the guest's PATH, 126 when
+// it cannot be executed, 125 when a wall cannot be applied.
+static void vsc_exec_in_guest(char **argv) {
+	int i = 0;
+	while (argv[i] && strcmp(argv[i], "--") != 0)
+		i++;
+	if (!argv[i] || !argv[i + 1]) {
+		errno = EINVAL;
+		vsc_die("exec", "(no command after --)");
+	}
+	char **cmd = argv + i + 1;
+
+	const char *root = getenv("_VSC_NSENTER_CHROOT");
+	if (root && *root && chroot(root) < 0)
+		vsc_die("chroot", root);
+	if (chdir("/") < 0)
+		vsc_die("chdir", "/");
+
+	const char *caps = getenv("_VSC_NSENTER_CAPS");
+	while (caps && *caps) {
+		char *end;
+		long cap = strtol(caps, &end, 10);
+		if (end == caps) {
+			errno = EINVAL;
+			vsc_die("caps", caps);
+		}
+		// A capability the running kernel does not have is not there to drop.
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			vsc_die("PR_CAPBSET_DROP", caps);
+		caps = *end == ',' ? end + 1 : end;
+	}
+
+	const char *scope = getenv("_VSC_NSENTER_SCOPE");
+	if (scope && strcmp(scope, "1") == 0) {
+		long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1 /* LANDLOCK_CREATE_RULESET_VERSION */);
+		if (abi >= 6) {
+			unsigned long long attr[3] = {0, 0, 1 /* LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET */};
+			long fd = syscall(SYS_landlock_create_ruleset, attr, sizeof(attr), 0);
+			if (fd < 0)
+				vsc_die("landlock_create_ruleset", "");
+			if (syscall(SYS_landlock_restrict_self, fd, 0) < 0)
+				vsc_die("landlock_restrict_self", "");
+			close((int)fd);
+		} else {
+			fprintf(stderr, "vsc: this kernel cannot scope abstract unix sockets (Landlock ABI 6, Linux 6.12): this guest shares the host's network and can reach the host's abstract unix sockets\n");
+		}
+	}
+
+	// The program's environment: this one's, less vsc's own variables.
+	int n = 0;
+	for (char **e = environ; *e; e++)
+		n++;
+	char **env = calloc(n + 1, sizeof(char *));
+	if (!env)
+		vsc_die("calloc", "");
+	int k = 0;
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (char **e = environ; *e; e++) {
+		if (strncmp(*e, "_VSC_", 5) == 0)
+			continue;
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+		env[k++] = *e;
+	}
+
+	// The program, looked up in the guest's PATH.
+	static char prog[4096];
+	if (strchr(cmd[0], '/')) {
+		snprintf(prog, sizeof(prog), "%s", cmd[0]);
+		if (access(prog, F_OK) < 0) {
+			fprintf(stderr, "vsc exec: %s: %s\n", cmd[0], strerror(errno));
+			_exit(127);
+		}
+	} else {
+		prog[0] = 0;
+		const char *p = path;
+		while (*p) {
+			const char *end = strchr(p, ':');
+			size_t len = end ? (size_t)(end - p) : strlen(p);
+			struct stat st;
+			if (len > 0 && (size_t)snprintf(prog, sizeof(prog), "%.*s/%s", (int)len, p, cmd[0]) < sizeof(prog) &&
+			    stat(prog, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
+				break;
+			prog[0] = 0;
+			p = end ? end + 1 : p + len;
+		}
+		if (!prog[0]) {
+			fprintf(stderr, "vsc exec: %s: not found in the guest's PATH %s\n", cmd[0], path);
+			_exit(127);
+		}
+	}
+
+	// Nothing of vsc's but stdin, stdout and stderr reaches the program.
+	if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
+		vsc_die("close_range", "");
+
+	// The filter last: it may deny what the steps above used.
+	const char *hex = getenv("_VSC_NSENTER_FILTER");
+	if (!hex || !*hex) {
+		errno = EINVAL;
+		vsc_die("seccomp", "(no filter)");
+	}
+	size_t len = strlen(hex);
+	if (len % 16 != 0 || len / 16 > 4096) {
+		errno = EINVAL;
+		vsc_die("seccomp", "(a malformed filter)");
+	}
+	unsigned char *raw = malloc(len / 2);
+	if (!raw)
+		vsc_die("malloc", "");
+	for (size_t j = 0; j < len / 2; j++) {
+		unsigned int byte;
+		if (sscanf(hex + 2 * j, "%2x", &byte) != 1) {
+			errno = EINVAL;
+			vsc_die("seccomp", "(a malformed filter)");
+		}
+		raw[j] = (unsigned char)byte;
+	}
+	struct sock_fprog fprog = {.len = (unsigned short)(len / 16), .filter = (struct sock_filter *)raw};
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+		vsc_die("seccomp", "");
+
+	execve(prog, cmd, env);
+	fprintf(stderr, "vsc exec: cannot execute %s: %s\n", prog, strerror(errno));
+	_exit(126);
+}
+
+void vsc_nsenter(int argc, char **argv) {
+	(void)argc;
 	// The user namespace last: the others are joined as the host's root,
 	// which has every capability over them (a shared guest's network
 	// namespace is the host's, where the guest's root has none).
@@ -153,8 +296,12 @@ void vsc_nsenter(void) {
 	vsc_child = fork();
 	if (vsc_child < 0)
 		vsc_die("fork", "");
-	if (vsc_child == 0)
+	if (vsc_child == 0) {
+		const char *mode = getenv("_VSC_NSENTER_EXEC");
+		if (mode && strcmp(mode, "1") == 0)
+			vsc_exec_in_guest(argv); // never returns
 		return; // the Go runtime starts here, inside the guest
+	}
 
 	// The parent holds nothing but stdin, stdout and stderr: what else it
 	// was given (a terminal's socket) is the child's.

@@ -32,6 +32,12 @@
 //     signals to the child, and exits with the child's status (128+N when
 //     the child was killed by signal N).
 //
+// With EnvExec=1 the child does not start Go at all (Go's start is most
+// of what a vsc exec costs): it applies the walls guest.Command computed
+// (EnvChroot, EnvCaps, EnvScope, EnvFilter), looks the command after "--"
+// up in the guest's PATH and executes it with the process's environment
+// less the _VSC_ variables.
+//
 // A failure in the constructor prints "vsc: cannot enter the guest: …" and
 // exits with status 125, before any Go code runs. The Go code that
 // continues in the child must unset EnvDir, EnvCgroups and EnvLimits
@@ -41,9 +47,10 @@ package nsenter
 
 /*
 #cgo CFLAGS: -Wall -O2
-extern void vsc_nsenter(void);
+extern void vsc_nsenter(int argc, char **argv);
 
-void __attribute__((constructor)) vsc_nsenter_init(void) { vsc_nsenter(); }
+// glibc passes constructors the program's arguments.
+void __attribute__((constructor)) vsc_nsenter_init(int argc, char **argv, char **envp) { (void)envp; vsc_nsenter(argc, argv); }
 */
 import "C"
 
