@@ -150,20 +150,7 @@ func lookupRaw(raw json.RawMessage) *kindEntry {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return nil
 	}
-	return kindByName[string(raw[1:len(raw)-1])]
-}
-
-// kindByName is kindIndex by plain string, which a map lookup converts
-// from bytes without allocating.
-var kindByName = map[string]*kindEntry{}
-
-// indexForDecode adds a registry row to the decoder's lookups by bytes;
-// the registry's init calls it for each.
-func indexForDecode(e *kindEntry) {
-	kindByName[string(e.Kind)] = e
-	for _, f := range e.fields {
-		knownKeys[f.name] = f.name
-	}
+	return index().byName[string(raw[1:len(raw)-1])]
 }
 
 // parseOwner parses an owner string, taking it from owners (and adding

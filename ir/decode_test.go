@@ -224,21 +224,21 @@ func indentJSON(t testing.TB, data []byte) []byte {
 }
 
 // TestDecodeLookups checks that the decoder's lookups by bytes know
-// every kind and field: they are filled by the registry's init, and an
+// every kind and field: they are made with the registry's index, and an
 // empty one would only make Decode slower.
 func TestDecodeLookups(t *testing.T) {
 	for _, info := range Kinds() {
-		if kindByName[string(info.Kind)] != lookup(info.Kind) {
+		if index().byName[string(info.Kind)] != lookup(info.Kind) {
 			t.Errorf("%s: not in kindByName", info.Kind)
 		}
 		for _, f := range lookup(info.Kind).fields {
-			if knownKeys[f.name] != f.name {
+			if index().keys[f.name] != f.name {
 				t.Errorf("%s: %s: not in knownKeys", info.Kind, f.name)
 			}
 		}
 	}
 	for _, k := range append([]string{"format_version", "ops"}, opHeaderKeys...) {
-		if knownKeys[k] != k {
+		if index().keys[k] != k {
 			t.Errorf("%s: not in knownKeys", k)
 		}
 	}

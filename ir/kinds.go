@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // KindInfo is one row of the registry: everything vsc knows about an op
@@ -107,26 +108,46 @@ type kindEntry struct {
 	fields []field
 }
 
-var kindIndex = map[Kind]*kindEntry{}
-
-func init() {
+// index is what the package derives from the registry, made when it is
+// first needed rather than at every start of vsc's processes (a guest's
+// init and vsc exec never decode a plan of their own).
+var index = sync.OnceValue(func() *registryIndex {
+	x := &registryIndex{kinds: map[Kind]*kindEntry{}, byName: map[string]*kindEntry{}, keys: map[string]string{}}
+	for _, k := range append([]string{"format_version", "host", "source", "source_digest", "observed_digest", "ops"}, opHeaderKeys...) {
+		x.keys[k] = k
+	}
 	for i := range registry {
-		info := &registry[i]
+		info := registry[i]
 		info.Kind = info.New().Kind()
-		if _, dup := kindIndex[info.Kind]; dup {
+		if _, dup := x.kinds[info.Kind]; dup {
 			panic(fmt.Sprintf("ir: kind %s registered twice", info.Kind))
 		}
 		t := reflect.TypeOf(info.New()).Elem()
-		e := &kindEntry{KindInfo: *info, typ: t, fields: bodyFields(t)}
-		kindIndex[info.Kind] = e
-		indexForDecode(e)
+		e := &kindEntry{KindInfo: info, typ: t, fields: bodyFields(t)}
+		x.kinds[info.Kind] = e
+		x.rows = append(x.rows, info)
+		// The decoder's lookups by bytes: kinds and keys by plain string,
+		// which a map lookup converts from bytes without allocating.
+		x.byName[string(e.Kind)] = e
+		for _, f := range e.fields {
+			x.keys[f.name] = f.name
+		}
 	}
+	return x
+})
+
+type registryIndex struct {
+	rows   []KindInfo            // the registry with each row's Kind
+	kinds  map[Kind]*kindEntry   // by kind
+	byName map[string]*kindEntry // by kind, as a plain string
+	keys   map[string]string     // every key of a plan, an op header and a body
 }
 
 // Kinds returns the registry, one row per op kind, in a stable order.
 func Kinds() []KindInfo {
-	out := make([]KindInfo, len(registry))
-	copy(out, registry)
+	rows := index().rows
+	out := make([]KindInfo, len(rows))
+	copy(out, rows)
 	return out
 }
 
@@ -139,7 +160,7 @@ func Lookup(kind Kind) (KindInfo, bool) {
 	return e.KindInfo, true
 }
 
-func lookup(kind Kind) *kindEntry { return kindIndex[kind] }
+func lookup(kind Kind) *kindEntry { return index().kinds[kind] }
 
 // newBody is the constructor of a registry row.
 func newBody[T any, P interface {

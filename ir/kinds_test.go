@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/elastic/go-seccomp-bpf/arch"
 )
 
 // noInverse lists the kinds that nothing undoes, each for a reason.
@@ -144,5 +146,31 @@ func TestClaims(t *testing.T) {
 	}
 	if got := info.Claims((*LinkAdd)(nil)); got != nil {
 		t.Errorf("claims of a nil body: %q", got)
+	}
+}
+
+// The syscall table is what go run ./internal/gensyscalls writes from
+// go-seccomp-bpf's tables: every name, every number, on every ABI.
+func TestSyscallTable(t *testing.T) {
+	abis := map[string]*arch.Info{"x86_64": arch.X86_64, "i386": arch.I386, "aarch64": arch.AARCH64, "arm": arch.ARM}
+	if len(abis) != len(syscallABIs) {
+		t.Fatalf("ABIs %v", syscallABIs)
+	}
+	for abi, a := range abis {
+		for name, want := range a.SyscallNames {
+			if got, ok := SyscallNumber(abi, name); !ok || got != want {
+				t.Errorf("%s %s: %d %v, want %d", abi, name, got, ok, want)
+			}
+		}
+	}
+	for _, r := range syscallTable {
+		for i, nr := range r.nr {
+			if _, ok := abis[syscallABIs[i]].SyscallNames[r.name]; ok != (nr >= 0) {
+				t.Errorf("%s on %s: %d in the table", r.name, syscallABIs[i], nr)
+			}
+		}
+	}
+	if !slices.IsSorted(SyscallNames()) || !Syscall("open_by_handle_at") || Syscall("open_by_handle") {
+		t.Error("lookups")
 	}
 }

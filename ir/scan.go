@@ -69,19 +69,9 @@ func knownKey(raw []byte) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
 	}
-	k, ok := knownKeys[string(raw[1:len(raw)-1])]
+	k, ok := index().keys[string(raw[1:len(raw)-1])]
 	return k, ok
 }
-
-// knownKeys holds the keys of a plan and of an op's header, and the
-// fields of every kind, which indexForDecode adds.
-var knownKeys = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range append([]string{"format_version", "host", "source", "source_digest", "observed_digest", "ops"}, opHeaderKeys...) {
-		m[k] = k
-	}
-	return m
-}()
 
 // scanArray cuts a valid JSON array into its raw elements.
 func scanArray(data []byte, valid bool) ([]json.RawMessage, bool) {

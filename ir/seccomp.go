@@ -1,11 +1,8 @@
 package ir
 
 import (
-	"maps"
 	"slices"
-	"sync"
-
-	"github.com/elastic/go-seccomp-bpf/arch"
+	"strings"
 )
 
 // KindSeccompSet loads a guest's syscall filter.
@@ -36,24 +33,44 @@ func (b *SeccompSet) check(c *checker) {
 	})
 }
 
-// syscallArches are the ABIs whose syscall tables name Linux's syscalls
-// for vsc: those of the hosts vsc runs on and their 32-bit ABIs.
-var syscallArches = []*arch.Info{arch.X86_64, arch.I386, arch.X32, arch.AARCH64, arch.ARM}
+// syscallRow is a row of syscallTable (syscalls_table.go, generated).
+type syscallRow struct {
+	name string
+	nr   [len(syscallABIs)]int32
+}
 
-var syscallNames = sync.OnceValue(func() map[string]bool {
-	out := map[string]bool{}
-	for _, a := range syscallArches {
-		for name := range a.SyscallNames {
-			out[name] = true
-		}
+func findSyscall(name string) (*syscallRow, bool) {
+	i, ok := slices.BinarySearchFunc(syscallTable[:], name, func(r syscallRow, n string) int { return strings.Compare(r.name, n) })
+	if !ok {
+		return nil, false
 	}
-	return out
-})
+	return &syscallTable[i], true
+}
 
 // Syscall reports whether name is a syscall of Linux on one of the ABIs
-// vsc knows (x86_64, i386, x32, aarch64, arm).
-func Syscall(name string) bool { return syscallNames()[name] }
+// vsc knows (x86_64, i386, aarch64, arm; x32's names are x86_64's).
+func Syscall(name string) bool {
+	_, ok := findSyscall(name)
+	return ok
+}
+
+// SyscallNumber returns the number of syscall name on an ABI (x86_64,
+// i386, aarch64, arm); ok is false when that ABI lacks it.
+func SyscallNumber(abi, name string) (nr int, ok bool) {
+	col := slices.Index(syscallABIs[:], abi)
+	r, found := findSyscall(name)
+	if col < 0 || !found || r.nr[col] < 0 {
+		return 0, false
+	}
+	return int(r.nr[col]), true
+}
 
 // SyscallNames lists every syscall name Syscall knows, sorted, for
 // editors and did-you-mean suggestions.
-func SyscallNames() []string { return slices.Sorted(maps.Keys(syscallNames())) }
+func SyscallNames() []string {
+	out := make([]string, len(syscallTable))
+	for i, r := range syscallTable {
+		out[i] = r.name
+	}
+	return out
+}

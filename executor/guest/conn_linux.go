@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,8 +17,9 @@ import (
 // host's root makes for the guest, a terminal's master.
 type conn struct{ fd int }
 
-// maxMessage bounds a message: requests and replies are small.
-const maxMessage = 1 << 20
+// maxMessage bounds a message: requests and replies are small (a mask's
+// list of paths is the longest).
+const maxMessage = 64 << 10
 
 // newConnPair returns a connected pair, both ends close-on-exec.
 func newConnPair() (a, b conn, err error) {
@@ -50,8 +52,9 @@ func (c conn) send(v any, fds ...int) error {
 // came with it (close-on-exec). It returns io.EOF when the other end has
 // closed.
 func (c conn) recv(v any) ([]int, error) {
-	buf := make([]byte, maxMessage)
-	oob := make([]byte, unix.CmsgSpace(4*8))
+	bufs := recvBuf.Get().(*[2][]byte)
+	defer recvBuf.Put(bufs)
+	buf, oob := bufs[0], bufs[1]
 	var n, oobn int
 	var err error
 	for {
@@ -85,6 +88,12 @@ func (c conn) recv(v any) ([]int, error) {
 	}
 	return fds, nil
 }
+
+// recvBuf holds receive buffers: a fresh 64 KiB for every message is
+// page faults and zeroing on the start's critical path.
+var recvBuf = sync.Pool{New: func() any {
+	return &[2][]byte{make([]byte, maxMessage), make([]byte, unix.CmsgSpace(4*8))}
+}}
 
 func (c conn) close() {
 	if c.fd >= 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -680,4 +681,18 @@ func BenchmarkStartStop(b *testing.B) {
 	}
 	b.ReportMetric(float64(start.Microseconds())/float64(b.N), "µs/start")
 	b.ReportMetric(float64(stop.Microseconds())/float64(b.N), "µs/stop")
+}
+
+// BenchmarkExec runs `true` in a started guest, as vsc exec does, walls
+// and all (in-process: without vsc's own start).
+func BenchmarkExec(b *testing.B) {
+	s := newSandbox(b)
+	p := s.compile(webConfig)
+	s.start(p, "web", s.options())
+	defer s.stop("web")
+	for b.Loop() {
+		if code, err := Exec(s.options(), s.host, "web", []string{"true"}, ExecOptions{}, nil, io.Discard, io.Discard); err != nil || code != 0 {
+			b.Fatalf("exec true: %d %v", code, err)
+		}
+	}
 }

@@ -65,6 +65,7 @@ func initMain() int {
 	unix.CloseOnExec(3)
 	c := conn{3}
 	in := &initState{rootfd: -1}
+	failed := false
 	for {
 		var r request
 		fds, err := c.recv(&r)
@@ -72,7 +73,13 @@ func initMain() int {
 			// The supervisor went away: the start failed.
 			return 1
 		}
-		err = in.do(&r, fds, c)
+		if failed {
+			// Requests queued behind one that failed are not done.
+			err = fmt.Errorf("%s not done: an earlier step failed", r.Op)
+		} else {
+			err = in.do(&r, fds, c)
+			failed = err != nil
+		}
 		closeAll(fds)
 		if err := c.send(reply{Err: errText(err)}); err != nil {
 			return 1

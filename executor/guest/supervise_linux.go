@@ -51,6 +51,8 @@ type supervisor struct {
 	child    *initChild
 	restarts int
 
+	step string // the op being run, KIND (ORIGIN), for the requests it queues
+
 	mu       sync.Mutex // guards rec.Init and stopping against onSignals
 	stopping bool       // told to stop by a signal: no restart
 }
@@ -225,13 +227,17 @@ func (s *supervisor) start() (err error) {
 	for _, op := range s.sp.Plan.Ops {
 		var err error
 		t0 := time.Now()
+		s.step = fmt.Sprintf("%s (%s)", op.Body.Kind(), op.Origin)
 		switch b := op.Body.(type) {
 		case *ir.NsNew:
 			err = s.clone(b)
 		case *ir.HookRun:
 			if startPhases[b.Phase] {
-				s.logf("hook %s: %s", b.Phase, b.Command)
-				err = runHook(op, seq, s.log)
+				// A hook sees the guest as the steps before it left it.
+				if err = s.child.flush(); err == nil {
+					s.logf("hook %s: %s", b.Phase, b.Command)
+					err = runHook(op, seq, s.log)
+				}
 			}
 		case *ir.GuestMount:
 			err = s.mount(b)
@@ -245,11 +251,11 @@ func (s *supervisor) start() (err error) {
 			err = s.confine(b)
 		case *ir.VethAdd:
 			err = s.veth(b)
+		case *ir.RlimitSet:
+			err = s.rlimit(b)
 		case *ir.InitExec:
-			if err = s.limits(); err == nil {
-				err = s.exec(x)
-			}
-		case *ir.GuestBuild, *ir.RlimitSet, *ir.UTSSet, *ir.CapsDrop, *ir.SeccompSet:
+			err = s.exec(x)
+		case *ir.GuestBuild, *ir.UTSSet, *ir.CapsDrop, *ir.SeccompSet:
 			// The build is vsc build's; the others are in x or the limits.
 		default:
 			// Host state of the guest (its addresses; its project id and
@@ -268,7 +274,8 @@ func (s *supervisor) start() (err error) {
 			s.logf("%s took %s", op.Body.Kind(), d.Round(time.Microsecond))
 		}
 		if err != nil {
-			if _, ok := op.Body.(*ir.HookRun); ok {
+			var queued *stepError
+			if _, ok := op.Body.(*ir.HookRun); ok || errors.As(err, &queued) {
 				return err
 			}
 			return fmt.Errorf("%s (%s): %w", op.Body.Kind(), op.Origin, err)
@@ -288,11 +295,12 @@ func (s *supervisor) start() (err error) {
 
 // initChild is the guest's init while the supervisor drives it.
 type initChild struct {
-	cmd    *exec.Cmd
-	conn   conn
-	userns int           // its user namespace, for idmapped mounts
-	root   bool          // the guest's root is attached
-	done   chan struct{} // closed when it has exited (cmd.ProcessState set)
+	cmd     *exec.Cmd
+	conn    conn
+	userns  int           // its user namespace, for idmapped mounts
+	root    bool          // the guest's root is attached (requested)
+	pending []string      // the steps (KIND (ORIGIN)) of the requests whose replies are not read yet
+	done    chan struct{} // closed when it has exited (cmd.ProcessState set)
 }
 
 // cloneFlags are the clone flags of the namespace kinds.
@@ -365,7 +373,7 @@ func (s *supervisor) clone(ns *ir.NsNew) error {
 	if c.userns, err = unix.Open(fmt.Sprintf("/proc/%d/ns/user", p.PID), unix.O_RDONLY|unix.O_CLOEXEC, 0); err != nil {
 		return fmt.Errorf("the guest's user namespace: %w", err)
 	}
-	return c.do(request{Op: "prepare"})
+	return s.queue(request{Op: "prepare"})
 }
 
 // startIn starts cmd from a thread in the named network namespace ("" is
@@ -391,24 +399,55 @@ func startIn(netns string, nice int, cmd *exec.Cmd) error {
 	})
 }
 
-// do sends the init a request, with fds, and waits for its reply.
-func (c *initChild) do(r request, fds ...int) error {
+// queue sends the init a request, with fds, without waiting for its
+// reply: the init works through its requests while the supervisor does
+// the host's part of the start (addresses, cgroups, socket hooks), and
+// flush collects the replies. After a failed request the init does none
+// of those behind it.
+func (c *initChild) queue(step string, r request, fds ...int) error {
 	if c == nil {
 		return errors.New("no ns.new before it")
 	}
 	if err := c.conn.send(r, fds...); err != nil {
 		return c.gone(err)
 	}
-	var rep reply
-	got, err := c.conn.recv(&rep)
-	closeAll(got)
-	if err != nil {
-		return c.gone(err)
-	}
-	if rep.Err != "" {
-		return errors.New(rep.Err)
-	}
+	c.pending = append(c.pending, step)
 	return nil
+}
+
+// queue queues a request of the step being run.
+func (s *supervisor) queue(r request, fds ...int) error { return s.child.queue(s.step, r, fds...) }
+
+// stepError is the error of a queued step, named by its op.
+type stepError struct {
+	step string // KIND (ORIGIN)
+	err  error
+}
+
+func (e *stepError) Error() string { return e.step + ": " + e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+// flush waits for the replies to the queued requests and returns the
+// first error.
+func (c *initChild) flush() error {
+	if c == nil {
+		return nil
+	}
+	var first error
+	for len(c.pending) > 0 {
+		var rep reply
+		got, err := c.conn.recv(&rep)
+		closeAll(got)
+		if err != nil {
+			c.pending = nil
+			return c.gone(err)
+		}
+		if rep.Err != "" && first == nil {
+			first = &stepError{c.pending[0], errors.New(rep.Err)}
+		}
+		c.pending = c.pending[1:]
+	}
+	return first
 }
 
 // gone explains a lost init.
@@ -444,7 +483,7 @@ func (s *supervisor) ensureRoot() error {
 		return err
 	}
 	defer unix.Close(tree)
-	if err := c.do(request{Op: "root"}, tree); err != nil {
+	if err := s.queue(request{Op: "root"}, tree); err != nil {
 		return err
 	}
 	c.root = true
@@ -471,7 +510,7 @@ func (s *supervisor) mount(m *ir.GuestMount) error {
 		if err := walls.PrepareRoot(tree, m.Source+" (its mount \"/\")", s.seq.ns.IDBase, c.userns); err != nil {
 			return err
 		}
-		if err := c.do(request{Op: "root"}, tree); err != nil {
+		if err := s.queue(request{Op: "root"}, tree); err != nil {
 			return err
 		}
 		c.root = true
@@ -481,7 +520,7 @@ func (s *supervisor) mount(m *ir.GuestMount) error {
 		return err
 	}
 	if byInit(m) {
-		return c.do(request{Op: "mount", Mount: m})
+		return s.queue(request{Op: "mount", Mount: m})
 	}
 	var tree int
 	var err error
@@ -495,7 +534,7 @@ func (s *supervisor) mount(m *ir.GuestMount) error {
 	}
 	defer unix.Close(tree)
 	_, prop, _ := mountOptions(m)
-	return c.do(request{Op: "attach", Target: m.Target, Prop: prop}, tree)
+	return s.queue(request{Op: "attach", Target: m.Target, Prop: prop}, tree)
 }
 
 // sysfs makes the guest's /sys: a sysfs of the guest's network namespace
@@ -529,7 +568,7 @@ func (s *supervisor) dev(d *ir.GuestDev) error {
 		return err
 	}
 	defer unix.Close(tree)
-	return s.child.do(request{Op: "attach", Target: "/dev"}, tree)
+	return s.queue(request{Op: "attach", Target: "/dev"}, tree)
 }
 
 // mask covers the guest's /proc and /sys paths (guest.mask).
@@ -537,12 +576,16 @@ func (s *supervisor) mask(m *ir.GuestMask) error {
 	if err := s.ensureRoot(); err != nil {
 		return err
 	}
-	return s.child.do(request{Op: "mask", Mask: m})
+	return s.queue(request{Op: "mask", Mask: m})
 }
 
-// limits sets the init's rlimits before it executes the guest's program.
-func (s *supervisor) limits() error {
-	l := s.seq.limits()
+// rlimit sets one of the init's rlimits, before it executes the guest's
+// program: as the host's root, who may raise a hard limit.
+func (s *supervisor) rlimit(r *ir.RlimitSet) error {
+	if s.child == nil {
+		return errors.New("no ns.new before it")
+	}
+	l := limits{Rlimits: []rlimit{{Resource: r.Resource, Soft: r.Soft, Hard: r.Hard}}}
 	return l.prlimit(s.rec.Init.PID)
 }
 
@@ -553,6 +596,9 @@ func (s *supervisor) exec(x *initExec) error {
 		return err
 	}
 	c := s.child
+	if err := c.flush(); err != nil {
+		return err
+	}
 	if err := c.conn.send(request{Op: "exec", Exec: x}); err != nil {
 		return c.gone(err)
 	}

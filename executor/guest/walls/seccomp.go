@@ -5,8 +5,9 @@ import (
 	"runtime"
 	"slices"
 
-	"github.com/elastic/go-seccomp-bpf/arch"
 	"golang.org/x/net/bpf"
+
+	"vsc/ir"
 )
 
 // The seccomp filter of a guest (seccomp.set). Its program, for the
@@ -38,10 +39,25 @@ const (
 // x32Bit marks a syscall number of the x32 ABI on x86_64.
 const x32Bit = 0x40000000
 
+// abi is one syscall ABI: its name in ir's syscall table and its audit
+// architecture (linux/audit.h), which seccomp_data.arch holds.
+type abi struct {
+	name  string
+	audit uint32
+}
+
+// The ABIs of the hosts vsc runs guests on.
+var (
+	abiX86_64  = abi{"x86_64", 0xc000003e}
+	abiI386    = abi{"i386", 0x40000003}
+	abiAARCH64 = abi{"aarch64", 0xc00000b7}
+	abiARM     = abi{"arm", 0x40000028}
+)
+
 // abis are the native and 32-bit ABIs of the GOARCHes vsc runs guests on.
-var abis = map[string]struct{ native, compat *arch.Info }{
-	"amd64": {arch.X86_64, arch.I386},
-	"arm64": {arch.AARCH64, arch.ARM},
+var abis = map[string]struct{ native, compat abi }{
+	"amd64": {abiX86_64, abiI386},
+	"arm64": {abiAARCH64, abiARM},
 }
 
 // Filter assembles the seccomp program that denies the syscalls of deny
@@ -59,7 +75,7 @@ func filterFor(goarch string, deny []string, compat bool) ([]bpf.RawInstruction,
 	if !ok {
 		return nil, fmt.Errorf("seccomp: vsc has no syscall table for %s; guests run on amd64 and arm64", goarch)
 	}
-	block := func(abi *arch.Info, x32 bool) []bpf.Instruction {
+	block := func(a abi, x32 bool) []bpf.Instruction {
 		prog := []bpf.Instruction{bpf.LoadAbsolute{Off: offNr, Size: 4}}
 		if x32 {
 			prog = append(prog, bpf.JumpIf{Cond: bpf.JumpLessThan, Val: x32Bit, SkipTrue: 1},
@@ -67,7 +83,7 @@ func filterFor(goarch string, deny []string, compat bool) ([]bpf.RawInstruction,
 		}
 		var nrs []int
 		for _, name := range deny {
-			if nr, ok := abi.SyscallNames[name]; ok && !slices.Contains(nrs, nr) {
+			if nr, ok := ir.SyscallNumber(a.name, name); ok && !slices.Contains(nrs, nr) {
 				nrs = append(nrs, nr)
 			}
 		}
@@ -78,20 +94,20 @@ func filterFor(goarch string, deny []string, compat bool) ([]bpf.RawInstruction,
 		}
 		return append(prog, bpf.RetConstant{Val: retAllow})
 	}
-	native := block(a.native, a.native == arch.X86_64)
+	native := block(a.native, a.native == abiX86_64)
 	toNative := uint32(1) // over the ENOSYS return
 	if compat {
 		toNative = 3 // over the compat test, its jump and the ENOSYS return
 	}
 	prog := []bpf.Instruction{
 		bpf.LoadAbsolute{Off: offArch, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(a.native.ID), SkipTrue: 1},
+		bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: a.native.audit, SkipTrue: 1},
 		bpf.Jump{Skip: toNative},
 	}
 	if compat {
 		cb := block(a.compat, false)
 		prog = append(prog,
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(a.compat.ID), SkipTrue: 1},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: a.compat.audit, SkipTrue: 1},
 			bpf.Jump{Skip: uint32(1 + len(native))},
 			bpf.RetConstant{Val: retErrno | errNOSYS})
 		prog = append(prog, native...)

@@ -4,9 +4,20 @@ import (
 	"encoding/binary"
 	"testing"
 
-	"github.com/elastic/go-seccomp-bpf/arch"
 	"golang.org/x/net/bpf"
+
+	"vsc/ir"
 )
+
+// nr is a syscall's number on an ABI, from ir's table.
+func nr(t *testing.T, a abi, name string) uint32 {
+	t.Helper()
+	n, ok := ir.SyscallNumber(a.name, name)
+	if !ok {
+		t.Fatalf("%s has no %s", a.name, name)
+	}
+	return uint32(n)
+}
 
 // run runs a filter on a syscall as the kernel would, in the VM of
 // x/net/bpf. The kernel's seccomp loads are in host order and the VM's in
@@ -38,22 +49,21 @@ func TestFilter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		x86, i386 := uint32(arch.X86_64.ID), uint32(arch.I386.ID)
-		nr := func(a *arch.Info, name string) uint32 { return uint32(a.SyscallNames[name]) }
+		x86, i386 := abiX86_64.audit, abiI386.audit
 		cases := []struct {
 			what      string
 			arch, nr  uint32
 			want      uint32
 			compatToo bool // the same with compat
 		}{
-			{"native denied", x86, nr(arch.X86_64, "open_by_handle_at"), retErrno | errEPERM, true},
-			{"native denied, last", x86, nr(arch.X86_64, "bpf"), retErrno | errEPERM, true},
-			{"native iopl", x86, nr(arch.X86_64, "iopl"), retErrno | errEPERM, true},
-			{"native allowed", x86, nr(arch.X86_64, "openat"), retAllow, true},
+			{"native denied", x86, nr(t, abiX86_64, "open_by_handle_at"), retErrno | errEPERM, true},
+			{"native denied, last", x86, nr(t, abiX86_64, "bpf"), retErrno | errEPERM, true},
+			{"native iopl", x86, nr(t, abiX86_64, "iopl"), retErrno | errEPERM, true},
+			{"native allowed", x86, nr(t, abiX86_64, "openat"), retAllow, true},
 			{"native allowed, 0", x86, 0, retAllow, true},
-			{"x32 open_by_handle_at", x86, x32Bit | nr(arch.X32, "open_by_handle_at"), retErrno | errNOSYS, true},
+			{"x32 open_by_handle_at", x86, x32Bit | nr(t, abiX86_64, "open_by_handle_at"), retErrno | errNOSYS, true},
 			{"x32 read", x86, x32Bit, retErrno | errNOSYS, true},
-			{"foreign arch", uint32(arch.AARCH64.ID), 0, retErrno | errNOSYS, true},
+			{"foreign arch", abiAARCH64.audit, 0, retErrno | errNOSYS, true},
 		}
 		for _, c := range cases {
 			if got := run(t, raw, c.arch, c.nr); got != c.want {
@@ -69,13 +79,13 @@ func TestFilter(t *testing.T) {
 			if !compat {
 				want = retErrno | errNOSYS
 			}
-			if got := run(t, raw, i386, nr(arch.I386, c.name)); got != want {
+			if got := run(t, raw, i386, nr(t, abiI386, c.name)); got != want {
 				t.Errorf("compat=%v i386 %s: %#x, want %#x", compat, c.name, got, want)
 			}
 		}
 		// i386's number of a denied x86_64 syscall is another syscall.
-		if got := run(t, raw, i386, nr(arch.X86_64, "open_by_handle_at")); compat && got != retAllow {
-			t.Errorf("i386 nr %d (%s) denied: the compat block used native numbers", nr(arch.X86_64, "open_by_handle_at"), arch.I386.SyscallNumbers[int(nr(arch.X86_64, "open_by_handle_at"))])
+		if got := run(t, raw, i386, nr(t, abiX86_64, "open_by_handle_at")); compat && got != retAllow {
+			t.Errorf("i386 nr %d denied: the compat block used native numbers", nr(t, abiX86_64, "open_by_handle_at"))
 		}
 	}
 	if _, err := filterFor("riscv64", deny, false); err == nil {
@@ -87,10 +97,10 @@ func TestFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := run(t, raw, uint32(arch.AARCH64.ID), uint32(arch.AARCH64.SyscallNames["open_by_handle_at"])); got != retErrno|errEPERM {
+	if got := run(t, raw, abiAARCH64.audit, nr(t, abiAARCH64, "open_by_handle_at")); got != retErrno|errEPERM {
 		t.Errorf("aarch64 open_by_handle_at: %#x", got)
 	}
-	if got := run(t, raw, uint32(arch.ARM.ID), uint32(arch.ARM.SyscallNames["open_by_handle_at"])); got != retErrno|errEPERM {
+	if got := run(t, raw, abiARM.audit, nr(t, abiARM, "open_by_handle_at")); got != retErrno|errEPERM {
 		t.Errorf("arm open_by_handle_at: %#x", got)
 	}
 	if _, err := filterFor("arm64", []string{"iopl"}, false); err != nil {
@@ -101,8 +111,8 @@ func TestFilter(t *testing.T) {
 // A long deny list has no jump too long for classic BPF.
 func TestFilterLong(t *testing.T) {
 	var names []string
-	for name := range arch.X86_64.SyscallNames {
-		if name != "read" {
+	for _, name := range ir.SyscallNames() {
+		if _, ok := ir.SyscallNumber("x86_64", name); ok && name != "read" {
 			names = append(names, name)
 		}
 	}
@@ -110,13 +120,13 @@ func TestFilterLong(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := run(t, raw, uint32(arch.X86_64.ID), uint32(arch.X86_64.SyscallNames["read"])); got != retAllow {
+	if got := run(t, raw, abiX86_64.audit, nr(t, abiX86_64, "read")); got != retAllow {
 		t.Errorf("read: %#x", got)
 	}
-	if got := run(t, raw, uint32(arch.X86_64.ID), uint32(arch.X86_64.SyscallNames["write"])); got != retErrno|errEPERM {
+	if got := run(t, raw, abiX86_64.audit, nr(t, abiX86_64, "write")); got != retErrno|errEPERM {
 		t.Errorf("write: %#x", got)
 	}
-	if got := run(t, raw, uint32(arch.I386.ID), uint32(arch.I386.SyscallNames["write"])); got != retErrno|errEPERM {
+	if got := run(t, raw, abiI386.audit, nr(t, abiI386, "write")); got != retErrno|errEPERM {
 		t.Errorf("i386 write: %#x", got)
 	}
 }
