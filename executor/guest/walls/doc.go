@@ -3,7 +3,9 @@
 //
 //   - userns: the guest's user namespace (its ids mapped to a host range
 //     derived from its context) and its idmapped root, or a root whose
-//     ownership was shifted at build (Shift);
+//     ownership was shifted at build (build.Shift);
+//   - resolve: paths resolved inside the guest's root, and detached mounts
+//     attached there;
 //   - dev: a /dev of vsc's, whose device nodes the host's root makes;
 //   - mask: the masked and read-only paths of /proc and /sys;
 //   - seccomp: the syscall filter;
