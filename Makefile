@@ -20,7 +20,8 @@ docs:
 	$(GO) test ./compiler -run TestCheckPages -update
 
 # Speed: vsc check on generated configurations of 1,000 / 10,000 / 100,000
-# guests against parsing alone, with time and peak memory.
+# guests against parsing alone, with time and peak memory; vsc apply
+# against ip -batch; a guest's start, stop and exec against nsenter.
 bench:
 	$(GO) run ./internal/bench
 

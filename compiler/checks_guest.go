@@ -32,6 +32,7 @@ var guestChecks = []*Check{
 	flagUnknown,
 	buildInvalid,
 	devCopied,
+	mountDevices,
 }
 
 // eachGuestBlock calls fn for the defaults block, then for every guest.

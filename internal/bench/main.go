@@ -47,6 +47,7 @@ func main() {
 	runs := flag.Int("runs", 3, "runs of each measurement; the best time and the largest peak RSS are reported")
 	keep := flag.Bool("keep", false, "keep the generated configurations and the vsc binary")
 	apply := flag.Bool("apply", true, "also measure vsc apply against ip -batch (as root, in network namespaces it makes)")
+	guests := flag.Bool("guests", true, "also measure vsc start, stop and exec of a busybox guest against nsenter (as root)")
 	perFile := flag.Int("per-file", 1000, "guests per generated file")
 	flag.Parse()
 	sizes, err := parseSizes(*sizesFlag)
@@ -58,7 +59,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(sizes, *runs, *keep, *perFile, *apply); err != nil {
+	if err := run(sizes, *runs, *keep, *perFile, *apply, *guests); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -106,7 +107,7 @@ func (r row) usPerGuest() float64 {
 
 func (r row) ratio() float64 { return float64(r.check.best) / float64(r.parse.best) }
 
-func run(sizes []int, runs int, keep bool, perFile int, apply bool) error {
+func run(sizes []int, runs int, keep bool, perFile int, apply, guests bool) error {
 	tmp, err := os.MkdirTemp("", "vsc-bench-")
 	if err != nil {
 		return err
@@ -179,7 +180,13 @@ func run(sizes []int, runs int, keep bool, perFile int, apply bool) error {
 	targets(rows)
 	if apply {
 		fmt.Println()
-		return applyBench(vsc, tmp, runs)
+		if err := applyBench(vsc, tmp, runs); err != nil {
+			return err
+		}
+	}
+	if guests {
+		fmt.Println()
+		return guestBench(vsc, tmp)
 	}
 	return nil
 }
