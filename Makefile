@@ -39,4 +39,6 @@ fuzz:
 	$(GO) test ./executor -run '^$$' -fuzz FuzzJournal -fuzztime $(FUZZTIME)
 	$(GO) test ./executor -run '^$$' -fuzz FuzzNetlinkReplies -fuzztime $(FUZZTIME)
 	$(GO) test ./lsp -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME)
+	$(GO) test ./executor/guest/walls -run '^$$' -fuzz FuzzFilter -fuzztime $(FUZZTIME)
+	$(GO) test ./executor/guest -run '^$$' -fuzz FuzzRequest -fuzztime $(FUZZTIME)
 	$(GO) test ./executor/build -run '^$$' -fuzz FuzzTemplate -fuzztime $(FUZZTIME) -fuzzminimizetime 5s

@@ -59,3 +59,91 @@ func TestRootNotIdmappable(t *testing.T) {
 	}
 	s.assertGone("web", nil)
 }
+
+// A plan edited to take a wall down does not start: without its user
+// namespace's range (Verify), without a syscall filter or masks (the
+// start), without a user namespace at all.
+func TestEditedPlanRefused(t *testing.T) {
+	s := newSandbox(t)
+	p := s.compile(webConfig)
+	edit := func(f func(op *ir.Op) bool) *ir.Plan {
+		q := &ir.Plan{FormatVersion: p.FormatVersion, Host: p.Host, Source: p.Source, SourceDigest: p.SourceDigest}
+		for _, op := range p.Ops {
+			if f(op) {
+				q.Add(op.Owner, op.Origin, op.Body, op.After...)
+			}
+		}
+		return q
+	}
+	for _, c := range []struct {
+		name string
+		plan *ir.Plan
+		want string
+	}{
+		{"no filter", edit(func(op *ir.Op) bool { _, ok := op.Body.(*ir.SeccompSet); return !ok }), "lacks seccomp.set"},
+		{"no masks", edit(func(op *ir.Op) bool { _, ok := op.Body.(*ir.GuestMask); return !ok }), "lacks guest.mask"},
+		{"no /dev", edit(func(op *ir.Op) bool { _, ok := op.Body.(*ir.GuestDev); return !ok }), "lacks guest.dev"},
+		{"no socket hooks", edit(func(op *ir.Op) bool { _, ok := op.Body.(*ir.NetConfine); return !ok }), "lacks net.confine or veth.add"},
+	} {
+		if _, err := Start(c.plan, "web", s.options()); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+		s.assertGone("web", nil)
+	}
+	// The host's ids, or another guest's: Verify refuses the plan.
+	for _, base := range []uint32{0, ir.IDBase(301)} {
+		q := edit(func(*ir.Op) bool { return true })
+		for _, op := range q.Ops {
+			if ns, ok := op.Body.(*ir.NsNew); ok {
+				c := *ns
+				c.IDBase = base
+				op.Body = &c
+			}
+		}
+		if _, err := Start(q, "web", s.options()); err == nil || !strings.Contains(err.Error(), "id_base") {
+			t.Errorf("id_base %d: %v, want it refused", base, err)
+		}
+	}
+	// Without a user namespace.
+	q := edit(func(*ir.Op) bool { return true })
+	for _, op := range q.Ops {
+		if ns, ok := op.Body.(*ir.NsNew); ok {
+			c := *ns
+			c.Kinds = []string{"mnt", "uts", "ipc", "pid"}
+			op.Body = &c
+		}
+	}
+	if _, err := Start(q, "web", s.options()); err == nil || !strings.Contains(err.Error(), "lacks user") {
+		t.Errorf("no user namespace: %v, want it refused", err)
+	}
+	s.assertGone("web", nil)
+}
+
+// A hostile tree: the guest's own /proc, /sys and /dev made symbolic
+// links that lead out of its root. Every mount stays inside the root.
+func TestHostileRootLinks(t *testing.T) {
+	s := newSandbox(t)
+	p := s.compile(webConfig)
+	root := filepath.Join(s.dir, "roots", "web")
+	for name, target := range map[string]string{"proc": "../../../../../../../../", "sys": "/etc", "dev": "/tmp/../.."} {
+		os.RemoveAll(filepath.Join(root, name))
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, _ := os.ReadFile("/proc/self/mountinfo")
+	_, err := Start(p, "web", s.options())
+	after, _ := os.ReadFile("/proc/self/mountinfo")
+	if err == nil || !strings.Contains(err.Error(), "is a symbolic link in the guest's root") {
+		t.Errorf("a start on a tree whose /dev, /proc and /sys are links: %v, want it refused", err)
+	}
+	s.assertGone("web", nil)
+	for _, l := range strings.Split(string(after), "\n") {
+		if l != "" && !strings.Contains(string(before), l) && !strings.Contains(l, s.stateDir) {
+			t.Errorf("a mount appeared on the host: %s", l)
+		}
+	}
+	if _, err := os.Stat("/etc/passwd"); err != nil {
+		t.Errorf("the host's /etc was covered: %v", err)
+	}
+}

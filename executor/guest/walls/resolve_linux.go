@@ -18,16 +18,36 @@ func FdPath(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
 
 // OpenInRoot opens target (absolute inside the guest) as an O_PATH file
 // descriptor, resolved inside the guest's root rootfd: symbolic links in
-// it are resolved as if the root were /, and never lead out. With create,
+// it are resolved as if the root were /, and never lead out; its last
+// element must not be one (nothing is mounted over a link the guest
+// made, which could point anywhere in its tree, its root included). With create,
 // missing folders are made, and a missing last element is made a folder,
 // or an empty file when file is set (a bind mount of a file needs a file
 // to cover).
 func OpenInRoot(rootfd int, target string, create, file bool) (int, error) {
+	fd, err := openInRoot(rootfd, target, create, file)
+	if err != nil {
+		return -1, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("%s: %w", target, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		unix.Close(fd)
+		return -1, fmt.Errorf("%s is a symbolic link in the guest's root: vsc mounts on a folder or file, not on a link (make it one again)", target)
+	}
+	return fd, nil
+}
+
+func openInRoot(rootfd int, target string, create, file bool) (int, error) {
 	rel := strings.Trim(target, "/")
 	if rel == "" {
 		rel = "."
 	}
 	how := resolveInRoot
+	how.Flags |= unix.O_NOFOLLOW
 	fd, err := unix.Openat2(rootfd, rel, &how)
 	if err == nil || !errors.Is(err, unix.ENOENT) || !create {
 		if err != nil {

@@ -130,3 +130,51 @@ func TestFilterLong(t *testing.T) {
 		t.Errorf("i386 write: %#x", got)
 	}
 }
+
+// FuzzFilter: for any deny list and either compat, the assembled program
+// denies exactly the listed syscalls (EPERM) on each ABI that has them,
+// allows every other, and refuses x32 and foreign ABIs (ENOSYS).
+func FuzzFilter(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 200}, false)
+	f.Add([]byte{255, 17, 17, 3}, true)
+	names := ir.SyscallNames()
+	f.Fuzz(func(t *testing.T, picks []byte, compat bool) {
+		var deny []string
+		denied := map[string]bool{}
+		for i := 0; i+1 < len(picks) && len(deny) < 300; i += 2 {
+			n := names[(int(picks[i])<<8|int(picks[i+1]))%len(names)]
+			deny = append(deny, n)
+			denied[n] = true
+		}
+		raw, err := filterFor("amd64", deny, compat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range []abi{abiX86_64, abiI386} {
+			nrDenied := map[int]bool{}
+			for n := range denied {
+				if nr, ok := ir.SyscallNumber(a.name, n); ok {
+					nrDenied[nr] = true
+				}
+			}
+			for nr := 0; nr < 460; nr += 7 {
+				want := uint32(retAllow)
+				if nrDenied[nr] {
+					want = retErrno | errEPERM
+				}
+				if a == abiI386 && !compat {
+					want = retErrno | errNOSYS
+				}
+				if got := run(t, raw, a.audit, uint32(nr)); got != want {
+					t.Fatalf("%s nr %d: %#x, want %#x (deny %v, compat %v)", a.name, nr, got, want, deny, compat)
+				}
+			}
+		}
+		if got := run(t, raw, abiX86_64.audit, x32Bit|1); got != retErrno|errNOSYS {
+			t.Fatalf("x32: %#x", got)
+		}
+		if got := run(t, raw, abiAARCH64.audit, 1); got != retErrno|errNOSYS {
+			t.Fatalf("aarch64 on amd64: %#x", got)
+		}
+	})
+}
