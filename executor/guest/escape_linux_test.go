@@ -360,6 +360,10 @@ guest "web" {
     ip   = "192.0.2.10/24"
     name = "web"
   }
+  interface "1" {
+    dev = "eth0"
+    ip  = "2001:db8::10/64"
+  }
 }
 `
 
@@ -372,8 +376,10 @@ func TestEscapeShared(t *testing.T) {
 	// The host has an address of its own, which the guest must not take,
 	// and listens there.
 	run(t, "ip", "-n", s.netns, "addr", "add", "198.51.100.1/24", "dev", "eth1")
+	run(t, "ip", "-n", s.netns, "addr", "add", "2001:db8:1::1/64", "dev", "eth1", "nodad")
 	abstract := fmt.Sprintf("vsc-escape-%d", os.Getpid())
 	l := listen(t, s.netns, "198.51.100.1:9000", "198.51.100.1:9001", abstract)
+	l6 := listen(t, s.netns, "[2001:db8:1::1]:9000", "[2001:db8:1::1]:9001", "")
 	// The host's abstract socket answers in its namespace: a refusal
 	// inside is the wall's.
 	inNetns(t, s.netns, func() error {
@@ -387,9 +393,15 @@ func TestEscapeShared(t *testing.T) {
 		t.Fatal("the host's abstract socket does not answer")
 	}
 	rec := s.start(p, "web", s.options())
+	// The guest's IPv6 address is usable once its duplicate address
+	// detection is over.
+	for i := 0; i < 400 && strings.Contains(run(t, "ip", "-n", s.netns, "-6", "addr", "show", "tentative"), "2001:db8::10"); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	out := s.execOK("web", "/probe", "checks", "handle="+handle, "handle_type="+strconv.Itoa(int(typ)), "marker="+marker,
-		"link=eth0", "foreign=198.51.100.1", "own=192.0.2.10", "connect=198.51.100.1:9000", "udp=198.51.100.1:9001", "abstract="+abstract)
+		"link=eth0", "foreign=198.51.100.1", "own=192.0.2.10", "connect=198.51.100.1:9000", "udp=198.51.100.1:9001", "abstract="+abstract,
+		"foreign6=2001:db8:1::1", "own6=2001:db8::10", "connect6=[2001:db8:1::1]:9000", "udp6=[2001:db8:1::1]:9001")
 	t.Logf("probe:\n%s", out)
 	r := results(t, out)
 	theCommonEscapes(t, r)
@@ -398,7 +410,12 @@ func TestEscapeShared(t *testing.T) {
 	expect(t, r, "link down", "EPERM")
 	expect(t, r, "bind foreign", "EPERM")
 	expect(t, r, "bind wildcard", "bound 192.0.2.10:8081")
-	expect(t, r, "bind wildcard6", "bound 192.0.2.10:8084", "bound [::ffff:192.0.2.10]:8084")
+	expect(t, r, "bind wildcard6", "bound [2001:db8::10]:8084")
+	expect(t, r, "bind foreign6", "EPERM")
+	expect(t, r, "bind own6", "bound [2001:db8::10]:8085")
+	expect(t, r, "bind loopback6", "bound [2001:db8::10]:8086")
+	expect(t, r, "connect6", "from [2001:db8::10]:*")
+	expect(t, r, "udp6", "ok")
 	expect(t, r, "bind loopback", "bound 192.0.2.10:8082")
 	expect(t, r, "bind own", "bound 192.0.2.10:8083")
 	expect(t, r, "bind own 80", "bound 192.0.2.10:80")
@@ -408,6 +425,9 @@ func TestEscapeShared(t *testing.T) {
 	expect(t, r, "uid_map", "0 19660800 65536")
 	if !waitSeen(l, "tcp 192.0.2.10") || !waitSeen(l, "udp 192.0.2.10") {
 		t.Errorf("the host saw the guest's connection and datagram from %v, want 192.0.2.10", l.seen())
+	}
+	if !waitSeen(l6, "tcp 2001:db8::10") || !waitSeen(l6, "udp 2001:db8::10") {
+		t.Errorf("the host saw the guest's IPv6 connection and datagram from %v, want 2001:db8::10", l6.seen())
 	}
 	if n := strings.Count(strings.Join(l.seen(), "\n"), "abstract"); n != 1 {
 		t.Errorf("the host's abstract unix socket @%s was reached %d times, once by the host itself", abstract, n)

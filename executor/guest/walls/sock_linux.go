@@ -109,6 +109,42 @@ func (p *program) store(off int16, w []int32) {
 	}
 }
 
+// loopback4To rewrites the IPv4 address in reg, read from ctx at off, to
+// the word to when it is of 127.0.0.0/8.
+func (p *program) loopback4To(reg asm.Register, off int16, to int32) {
+	not := p.label()
+	p.add(asm.Mov.Reg32(asm.R7, reg), asm.And.Imm32(asm.R7, loopback4Mask), asm.JNE.Imm32(asm.R7, loopback4, not))
+	p.store(off, []int32{to})
+	p.at(not, nop())
+}
+
+// loopback6To rewrites the destination in R2..R5 (ctx's user_ip6) to the
+// words of to when it is ::1.
+func (p *program) loopback6To(to []int32) {
+	not := p.label()
+	p.add(asm.JNE.Imm32(asm.R2, 0, not), asm.JNE.Imm32(asm.R3, 0, not), asm.JNE.Imm32(asm.R4, 0, not),
+		asm.JNE.Imm32(asm.R5, oneWord, not))
+	p.store(saUserIP6, to)
+	p.at(not, nop())
+}
+
+// end returns 0 at deny and ok at allow.
+func (p *program) end(deny, allow string, ok int32) {
+	p.at(deny, asm.Mov.Imm(asm.R0, hookDeny))
+	p.add(asm.Return())
+	p.at(allow, asm.Mov.Imm(asm.R0, ok))
+	p.add(asm.Return())
+}
+
+// mappedWords are IPv4 addresses as ::ffff:a.
+func mappedWords(v4 [][]int32) [][]int32 {
+	var out [][]int32
+	for _, a := range v4 {
+		out = append(out, []int32{0, 0, mappedWord, a[0]})
+	}
+	return out
+}
+
 // confinement is what the programs are made from.
 type confinement struct {
 	v4, v6 [][]int32 // the guest's addresses as words
@@ -197,7 +233,7 @@ func (c confinement) bind6() asm.Instructions {
 		p.store(saUserIP6, c.v6[0])
 		p.add(asm.Ja.Label(allow))
 	case len(c.v4) > 0:
-		p.store(saUserIP6, []int32{0, 0, mappedWord, c.v4[0][0]})
+		p.store(saUserIP6, mappedWords(c.v4[:1])[0])
 		p.add(asm.Ja.Label(allow))
 	default:
 		p.add(asm.Ja.Label(deny))
@@ -207,10 +243,7 @@ func (c confinement) bind6() asm.Instructions {
 		p.store(saUserIP6+12, c.v4[0])
 		p.add(asm.Ja.Label(allow))
 	}
-	p.at(deny, asm.Mov.Imm(asm.R0, hookDeny))
-	p.add(asm.Return())
-	p.at(allow, asm.Mov.Imm(asm.R0, c.bindOK))
-	p.add(asm.Return())
+	p.end(deny, allow, c.bindOK)
 	return p.insns
 }
 
@@ -240,22 +273,17 @@ func (c confinement) connect4() asm.Instructions {
 		p.ret(hookDeny)
 		return p.insns
 	}
-	src, allow := p.label(), p.label()
-	p.add(asm.Mov.Reg(asm.R6, asm.R1),
-		asm.LoadMem(asm.R2, asm.R6, saUserIP4, asm.Word),
-		asm.Mov.Reg32(asm.R3, asm.R2), asm.And.Imm32(asm.R3, loopback4Mask),
-		asm.JNE.Imm32(asm.R3, loopback4, src))
-	p.store(saUserIP4, c.v4[0])
-	p.at(src, nop())
+	deny, allow := p.label(), p.label()
+	p.add(asm.Mov.Reg(asm.R6, asm.R1), asm.LoadMem(asm.R2, asm.R6, saUserIP4, asm.Word))
+	p.loopback4To(asm.R2, saUserIP4, c.v4[0][0])
 	p.bindTo(c.v4[0])
 	p.add(asm.JEq.Imm(asm.R0, 0, allow),
 		// Bound already: from one of its addresses only.
 		asm.LoadMem(asm.R2, asm.R6, saSk, asm.DWord),
 		asm.LoadMem(asm.R3, asm.R2, skSrcIP4, asm.Word))
 	p.jumpIfIn([]asm.Register{asm.R3}, c.v4, allow)
-	p.ret(hookDeny)
-	p.at(allow, asm.Mov.Imm(asm.R0, hookAllow))
-	p.add(asm.Return())
+	p.add(asm.Ja.Label(deny))
+	p.end(deny, allow, hookAllow)
 	return p.insns
 }
 
@@ -268,11 +296,7 @@ func (c confinement) connect6() asm.Instructions {
 	if len(c.v6) == 0 {
 		p.add(asm.Ja.Label(deny))
 	} else {
-		notLoop := p.label()
-		p.add(asm.JNE.Imm32(asm.R2, 0, notLoop), asm.JNE.Imm32(asm.R3, 0, notLoop), asm.JNE.Imm32(asm.R4, 0, notLoop),
-			asm.JNE.Imm32(asm.R5, oneWord, notLoop))
-		p.store(saUserIP6, c.v6[0])
-		p.at(notLoop, nop())
+		p.loopback6To(c.v6[0])
 		p.bindTo(c.v6[0])
 		p.add(asm.JEq.Imm(asm.R0, 0, allow), asm.Ja.Label(check))
 	}
@@ -280,11 +304,8 @@ func (c confinement) connect6() asm.Instructions {
 	if len(c.v4) == 0 {
 		p.add(asm.Ja.Label(deny))
 	} else {
-		notLoop := p.label()
-		p.add(asm.Mov.Reg32(asm.R7, asm.R5), asm.And.Imm32(asm.R7, loopback4Mask), asm.JNE.Imm32(asm.R7, loopback4, notLoop))
-		p.store(saUserIP6+12, c.v4[0])
-		p.at(notLoop, nop())
-		p.bindTo([]int32{0, 0, mappedWord, c.v4[0][0]})
+		p.loopback4To(asm.R5, saUserIP6+12, c.v4[0][0])
+		p.bindTo(mappedWords(c.v4[:1])[0])
 		p.add(asm.JEq.Imm(asm.R0, 0, allow))
 	}
 	// Bound already: from one of its addresses only.
@@ -293,15 +314,8 @@ func (c confinement) connect6() asm.Instructions {
 		p.add(asm.LoadMem(r, asm.R7, skSrcIP6+int16(4*i), asm.Word))
 	}
 	p.jumpIfIn(regs6, c.v6, allow)
-	var mapped [][]int32
-	for _, a := range c.v4 {
-		mapped = append(mapped, []int32{0, 0, mappedWord, a[0]})
-	}
-	p.jumpIfIn(regs6, mapped, allow)
-	p.at(deny, asm.Mov.Imm(asm.R0, hookDeny))
-	p.add(asm.Return())
-	p.at(allow, asm.Mov.Imm(asm.R0, hookAllow))
-	p.add(asm.Return())
+	p.jumpIfIn(regs6, mappedWords(c.v4), allow)
+	p.end(deny, allow, hookAllow)
 	return p.insns
 }
 
@@ -311,13 +325,10 @@ func (c confinement) sendmsg4() asm.Instructions {
 		p.ret(hookDeny)
 		return p.insns
 	}
-	src, allow := p.label(), p.label()
-	p.add(asm.Mov.Reg(asm.R6, asm.R1),
-		asm.LoadMem(asm.R2, asm.R6, saUserIP4, asm.Word),
-		asm.Mov.Reg32(asm.R3, asm.R2), asm.And.Imm32(asm.R3, loopback4Mask),
-		asm.JNE.Imm32(asm.R3, loopback4, src))
-	p.store(saUserIP4, c.v4[0])
-	p.at(src, asm.LoadMem(asm.R3, asm.R6, saMsgSrcIP4, asm.Word))
+	allow := p.label()
+	p.add(asm.Mov.Reg(asm.R6, asm.R1), asm.LoadMem(asm.R2, asm.R6, saUserIP4, asm.Word))
+	p.loopback4To(asm.R2, saUserIP4, c.v4[0][0])
+	p.add(asm.LoadMem(asm.R3, asm.R6, saMsgSrcIP4, asm.Word))
 	p.jumpIfIn([]asm.Register{asm.R3}, c.v4, allow)
 	p.store(saMsgSrcIP4, c.v4[0])
 	p.at(allow, asm.Mov.Imm(asm.R0, hookAllow))
@@ -331,40 +342,27 @@ func (c confinement) sendmsg6() asm.Instructions {
 	p.add(asm.Mov.Reg(asm.R6, asm.R1))
 	p.load6(saUserIP6)
 	p.mapped(isMapped)
+	// From one of the family's addresses, else from the first.
+	from := func(own [][]int32) {
+		p.load6(saMsgSrcIP6)
+		p.jumpIfIn(regs6, own, allow)
+		p.store(saMsgSrcIP6, own[0])
+		p.add(asm.Ja.Label(allow))
+	}
 	if len(c.v6) == 0 {
 		p.add(asm.Ja.Label(deny))
 	} else {
-		notLoop := p.label()
-		p.add(asm.JNE.Imm32(asm.R2, 0, notLoop), asm.JNE.Imm32(asm.R3, 0, notLoop), asm.JNE.Imm32(asm.R4, 0, notLoop),
-			asm.JNE.Imm32(asm.R5, oneWord, notLoop))
-		p.store(saUserIP6, c.v6[0])
-		p.at(notLoop, nop())
-		p.load6(saMsgSrcIP6)
-		p.jumpIfIn(regs6, c.v6, allow)
-		p.store(saMsgSrcIP6, c.v6[0])
-		p.add(asm.Ja.Label(allow))
+		p.loopback6To(c.v6[0])
+		from(c.v6)
 	}
 	p.at(isMapped, nop())
 	if len(c.v4) == 0 {
 		p.add(asm.Ja.Label(deny))
 	} else {
-		notLoop := p.label()
-		p.add(asm.Mov.Reg32(asm.R7, asm.R5), asm.And.Imm32(asm.R7, loopback4Mask), asm.JNE.Imm32(asm.R7, loopback4, notLoop))
-		p.store(saUserIP6+12, c.v4[0])
-		p.at(notLoop, nop())
-		p.load6(saMsgSrcIP6)
-		var mapped [][]int32
-		for _, a := range c.v4 {
-			mapped = append(mapped, []int32{0, 0, mappedWord, a[0]})
-		}
-		p.jumpIfIn(regs6, mapped, allow)
-		p.store(saMsgSrcIP6, []int32{0, 0, mappedWord, c.v4[0][0]})
-		p.add(asm.Ja.Label(allow))
+		p.loopback4To(asm.R5, saUserIP6+12, c.v4[0][0])
+		from(mappedWords(c.v4))
 	}
-	p.at(deny, asm.Mov.Imm(asm.R0, hookDeny))
-	p.add(asm.Return())
-	p.at(allow, asm.Mov.Imm(asm.R0, hookAllow))
-	p.add(asm.Return())
+	p.end(deny, allow, hookAllow)
 	return p.insns
 }
 

@@ -222,8 +222,17 @@ func checks(p map[string]string) {
 		report("link down", result(err))
 	}
 	// Binding: a foreign address, the wildcard, the loopback, its own, port 80.
+	// An AF_INET socket for an IPv4 address: Go's "tcp" makes a dual-stack
+	// IPv6 socket of 0.0.0.0.
 	bind := func(name, addr string) {
-		l, err := net.Listen("tcp", addr)
+		network := "tcp6"
+		if host, _, _ := net.SplitHostPort(addr); !strings.Contains(host, ":") {
+			network = "tcp4"
+		}
+		if addr == "[::]:8084" {
+			network = "tcp" // dual stack
+		}
+		l, err := net.Listen(network, addr)
 		r := result(err)
 		if err == nil {
 			r = "bound " + l.Addr().String()
@@ -241,26 +250,37 @@ func checks(p map[string]string) {
 		bind("bind own", net.JoinHostPort(a, "8083"))
 		bind("bind own 80", net.JoinHostPort(a, "80"))
 	}
-	// Outgoing: a connection and a datagram to the host; from which address.
-	if a := p["connect"]; a != "" {
-		c, err := net.DialTimeout("tcp", a, 2*time.Second)
-		r := result(err)
-		if err == nil {
-			r = "from " + c.LocalAddr().String()
-			c.Close()
-		}
-		report("connect", r)
+	if a := p["foreign6"]; a != "" {
+		bind("bind foreign6", net.JoinHostPort(a, "8080"))
 	}
-	if a := p["udp"]; a != "" {
-		c, err := net.ListenPacket("udp4", ":0")
-		r := result(err)
-		if err == nil {
-			dst, _ := net.ResolveUDPAddr("udp", a)
-			_, err = c.WriteTo([]byte("datagram"), dst)
-			r = result(err)
-			c.Close()
+	if a := p["own6"]; a != "" {
+		bind("bind own6", net.JoinHostPort(a, "8085"))
+		bind("bind loopback6", "[::1]:8086")
+	}
+	// Outgoing: a connection and a datagram to the host; from which address.
+	for _, k := range []string{"connect", "connect6"} {
+		if a := p[k]; a != "" {
+			c, err := net.DialTimeout("tcp", a, 2*time.Second)
+			r := result(err)
+			if err == nil {
+				r = "from " + c.LocalAddr().String()
+				c.Close()
+			}
+			report(k, r)
 		}
-		report("udp", r)
+	}
+	for k, network := range map[string]string{"udp": "udp4", "udp6": "udp6"} {
+		if a := p[k]; a != "" {
+			c, err := net.ListenPacket(network, ":0")
+			r := result(err)
+			if err == nil {
+				dst, _ := net.ResolveUDPAddr("udp", a)
+				_, err = c.WriteTo([]byte("datagram"), dst)
+				r = result(err)
+				c.Close()
+			}
+			report(k, r)
+		}
 	}
 	// An abstract unix socket of the host.
 	if a := p["abstract"]; a != "" {
