@@ -40,7 +40,7 @@ func applyBench(vsc, tmp string, runs int) error {
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "case\tvsc apply\tip -batch\tvsc/ip\tre-apply\tre-apply/apply\t")
-	var verdicts []string
+	var lines []string
 	for _, c := range cases {
 		dir := filepath.Join(tmp, "apply-"+strings.Fields(c.name)[0])
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -84,20 +84,13 @@ func applyBench(vsc, tmp string, runs int) error {
 		ratio := float64(vscBest) / float64(ipBest)
 		re := float64(reBest) / float64(vscBest)
 		fmt.Fprintf(tw, "%s\t%v\t%v\t%.2f×\t%v\t%.2f\t\n", c.name, vscBest.Round(time.Millisecond), ipBest.Round(time.Millisecond), ratio, reBest.Round(time.Millisecond), re)
-		verdicts = append(verdicts,
+		lines = append(lines,
 			fmt.Sprintf("%s  %s: vsc apply (compile included) no slower than ip -batch: %.2f×", passFail(ratio <= targetVsIPBatch), c.name, ratio),
 			fmt.Sprintf("%s  %s: converged re-apply under half the first apply: %.2f", passFail(re < targetReapply), c.name, re))
 	}
 	tw.Flush()
 	fmt.Println()
-	fails := 0
-	for _, v := range verdicts {
-		if strings.HasPrefix(v, "FAIL") {
-			fails++
-		}
-		fmt.Println(v)
-	}
-	summary("apply", fails)
+	verdicts("apply", lines)
 	return nil
 }
 

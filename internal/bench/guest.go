@@ -119,18 +119,11 @@ guest "web" {
 		vexec.Round(100*time.Microsecond), ref.Round(100*time.Microsecond), float64(vexec)/float64(ref))
 	tw.Flush()
 	fmt.Println()
-	verdicts := []string{
+	lines := []string{
 		fmt.Sprintf("%s  vsc start of the busybox guest under %v: %v", passFail(start < targetStart), targetStart, start.Round(100*time.Microsecond)),
 		fmt.Sprintf("%s  vsc exec true under %v: %v", passFail(vexec < targetExec), targetExec, vexec.Round(100*time.Microsecond)),
 	}
-	fails := 0
-	for _, v := range verdicts {
-		if strings.HasPrefix(v, "FAIL") {
-			fails++
-		}
-		fmt.Println(v)
-	}
-	summary("guest", fails)
+	verdicts("guest", lines)
 	return nil
 }
 

@@ -191,6 +191,19 @@ func run(sizes []int, runs int, keep bool, perFile int, apply, guests bool) erro
 	return nil
 }
 
+// verdicts prints PASS and FAIL lines (made with passFail), then their
+// summary.
+func verdicts(what string, lines []string) {
+	fails := 0
+	for _, v := range lines {
+		if strings.HasPrefix(v, "FAIL") {
+			fails++
+		}
+		fmt.Println(v)
+	}
+	summary(what, fails)
+}
+
 // summary closes a list of verdicts.
 func summary(what string, fails int) {
 	if fails > 0 {
