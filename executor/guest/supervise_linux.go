@@ -297,10 +297,11 @@ func (s *supervisor) start() (err error) {
 type initChild struct {
 	cmd     *exec.Cmd
 	conn    conn
-	userns  int           // its user namespace, for idmapped mounts
-	root    bool          // the guest's root is attached (requested)
-	pending []string      // the steps (KIND (ORIGIN)) of the requests whose replies are not read yet
-	done    chan struct{} // closed when it has exited (cmd.ProcessState set)
+	userns  int             // its user namespace, for idmapped mounts
+	root    bool            // the guest's root is attached (requested)
+	pending []string        // the steps (KIND (ORIGIN)) of the requests whose replies are not read yet
+	rlimits []pendingRlimit // set at exec
+	done    chan struct{}   // closed when it has exited (cmd.ProcessState set)
 }
 
 // cloneFlags are the clone flags of the namespace kinds.
@@ -579,14 +580,25 @@ func (s *supervisor) mask(m *ir.GuestMask) error {
 	return s.queue(request{Op: "mask", Mask: m})
 }
 
-// rlimit sets one of the init's rlimits, before it executes the guest's
-// program: as the host's root, who may raise a hard limit.
+// rlimit keeps one of the init's rlimits, which exec sets before the
+// init executes the guest's program: as the host's root, who may raise a
+// hard limit, and once the init's Go runtime has started, which raises
+// its own RLIMIT_NOFILE.
 func (s *supervisor) rlimit(r *ir.RlimitSet) error {
 	if s.child == nil {
 		return errors.New("no ns.new before it")
 	}
-	l := limits{Rlimits: []rlimit{{Resource: r.Resource, Soft: r.Soft, Hard: r.Hard}}}
-	return l.prlimit(s.rec.Init.PID)
+	if _, ok := rlimits[r.Resource]; !ok {
+		return fmt.Errorf("unknown resource %q", r.Resource)
+	}
+	s.child.rlimits = append(s.child.rlimits, pendingRlimit{s.step, rlimit{Resource: r.Resource, Soft: r.Soft, Hard: r.Hard}})
+	return nil
+}
+
+// pendingRlimit is an rlimit to set, with its step.
+type pendingRlimit struct {
+	step string
+	rlimit
 }
 
 // exec has the init execute the guest's program, then keeps its
@@ -598,6 +610,12 @@ func (s *supervisor) exec(x *initExec) error {
 	c := s.child
 	if err := c.flush(); err != nil {
 		return err
+	}
+	for _, r := range c.rlimits {
+		l := limits{Rlimits: []rlimit{r.rlimit}}
+		if err := l.prlimit(s.rec.Init.PID); err != nil {
+			return &stepError{r.step, err}
+		}
 	}
 	if err := c.conn.send(request{Op: "exec", Exec: x}); err != nil {
 		return c.gone(err)
