@@ -9,6 +9,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"sync"
 )
 
 // The binary form is vsc's own, for its state files (the compiled-plan
@@ -62,7 +63,9 @@ const (
 // owner, origin and after list, a byte each.
 const minOpBytes = 4
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// castagnoli is the CRC-32C table of the payload checksum, made on first
+// use so that starting vsc does not pay for it.
+var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
 // binaryType is how a field's type is written in a payload's kinds. The
 // codes are fixed: fieldType's values may change, a file's may not.
@@ -193,7 +196,7 @@ func (w *binWriter) endFrame() ([]byte, error) {
 		return w.b[:w.start], errors.New("the binary form is larger than 4 GiB")
 	}
 	binary.LittleEndian.PutUint32(w.b[w.start+frameHead-4:], uint32(n))
-	return binary.LittleEndian.AppendUint32(w.b, crc32.Checksum(w.b[w.start:], castagnoli)), nil
+	return binary.LittleEndian.AppendUint32(w.b, crc32.Checksum(w.b[w.start:], castagnoli())), nil
 }
 
 func (w *binWriter) uvarint(x uint64) {
@@ -386,7 +389,7 @@ func openFrame(data []byte, magic string) (payload, rest []byte, err error) {
 		return nil, nil, io.ErrUnexpectedEOF
 	}
 	end := frameHead + int(n)
-	if crc32.Checksum(data[:end], castagnoli) != binary.LittleEndian.Uint32(data[end:]) {
+	if crc32.Checksum(data[:end], castagnoli()) != binary.LittleEndian.Uint32(data[end:]) {
 		return nil, nil, errChecksum
 	}
 	return data[frameHead:end], data[end+frameTail:], nil

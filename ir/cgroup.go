@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // KindCgroupSet creates a guest's cgroup and sets its limits.
@@ -28,14 +29,14 @@ type CgroupSet struct {
 func (*CgroupSet) Kind() Kind { return KindCgroupSet }
 
 // cpuList matches the kernel's cpu and node list format (cpuset.cpus).
-var cpuList = regexp.MustCompile(`^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$`)
+var cpuList = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$`) })
 
 func (b *CgroupSet) check(c *checker) {
 	c.context("context", int64(b.Context))
-	if b.Cpus != "" && !cpuList.MatchString(b.Cpus) {
+	if b.Cpus != "" && !cpuList().MatchString(b.Cpus) {
 		c.fail("cpus", "%q is not a cpu list like 0-3,6", b.Cpus)
 	}
-	if b.Mems != "" && !cpuList.MatchString(b.Mems) {
+	if b.Mems != "" && !cpuList().MatchString(b.Mems) {
 		c.fail("mems", "%q is not a node list like 0-1", b.Mems)
 	}
 	if b.CPUMax != "" && !validCPUMax(b.CPUMax) {

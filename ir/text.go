@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -145,16 +144,31 @@ func appendBody(b []byte, body Body) []byte {
 // cannot be confused with the line's structure (space between pairs, '#'
 // before the origin, '"' for quoting); otherwise it is Go-quoted. In a
 // list ',' separates elements, so an element containing one is quoted.
-var (
-	bareScalar  = regexp.MustCompile(`^[A-Za-z0-9._:/@+%=,-]+$`)
-	bareElement = regexp.MustCompile(`^[A-Za-z0-9._:/@+%=-]+$`)
+const (
+	bareScalar  = "._:/@+%=,-"
+	bareElement = "._:/@+%=-"
 )
 
-func appendScalar(b []byte, s string, bare *regexp.Regexp) []byte {
-	if bare.MatchString(s) {
+// appendScalar writes s bare when it is not empty and each of its bytes
+// is an ASCII letter, a digit or one of punct; quoted otherwise.
+func appendScalar(b []byte, s string, punct string) []byte {
+	if isBare(s, punct) {
 		return append(b, s...)
 	}
 	return strconv.AppendQuote(b, s)
+}
+
+func isBare(s, punct string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(punct, c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // appendList writes a list as its elements joined by ','. An empty list

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,7 +33,7 @@ func Verify(p *Plan) error {
 	c.text("host", p.Host)
 	c.nonEmpty("source", p.Source)
 	c.text("source", p.Source)
-	if !digestRE.MatchString(p.SourceDigest) {
+	if !isDigest(p.SourceDigest) {
 		c.fail("source_digest", "%q is not %q and 64 lower-case hex digits", p.SourceDigest, digestPrefix)
 	}
 
@@ -224,7 +223,11 @@ func opName(pos int, op *Op) string {
 	return fmt.Sprintf("op %d (%s)", pos, op.Body.Kind())
 }
 
-var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+// isDigest reports whether d is "sha256:" and 64 lowercase hex digits.
+func isDigest(d string) bool {
+	hex, ok := strings.CutPrefix(d, "sha256:")
+	return ok && len(hex) == 64 && strings.Trim(hex, "0123456789abcdef") == ""
+}
 
 func checkFormatVersion(v string) error {
 	if v != FormatVersion {
