@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"vsc/ir"
 )
 
 // FuzzNetlinkReplies feeds arbitrary bytes to vsc's readers of the
@@ -51,6 +53,8 @@ func FuzzNetlinkReplies(f *testing.F) {
 		if err != nil {
 			return
 		}
+		var routes []liveRoute
+		var keys []string
 		for _, m := range msgs {
 			if len(m) < unix.NLMSG_HDRLEN {
 				t.Fatalf("a message of %d bytes", len(m))
@@ -64,6 +68,19 @@ func FuzzNetlinkReplies(f *testing.F) {
 				if !strings.HasPrefix(key, "route:") || body == nil {
 					t.Fatalf("route read as %q %v", key, body)
 				}
+				routes = append(routes, r)
+				keys = append(keys, key+" "+ir.BodyText(body))
+			}
+		}
+		// What was read owns its bytes: the receive buffer it came from is
+		// overwritten by the next read.
+		for i := range data {
+			data[i] = 0xa5
+		}
+		for i, r := range routes {
+			key, body := routeBody(r, names)
+			if got := key + " " + ir.BodyText(body); got != keys[i] {
+				t.Fatalf("route %d read as %q, then %q once its buffer was reused", i, keys[i], got)
 			}
 		}
 	})

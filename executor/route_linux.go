@@ -3,7 +3,6 @@ package executor
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"strconv"
 
@@ -162,11 +161,13 @@ func pickLive(hd handler, found map[string][]live, bodies []ir.Body) map[string]
 // liveRoute is what vsc reads of a route of a dump: what a route.add can
 // say, and its protocol. It reads no other attribute: a route.add has
 // none, and vishvananda/netlink's full reading of thousands of routes
-// costs more than the kernel's dump of them.
+// costs more than the kernel's dump of them. It holds values only: the
+// message it was read from is in a receive buffer that the next read
+// overwrites.
 type liveRoute struct {
 	family, dstLen, protocol, rtype uint8
 	table                           int
-	dst, gw, via                    []byte // via: RTA_VIA, family first
+	dst, gw                         netip.Addr // gw: RTA_GATEWAY, else RTA_VIA
 	oif                             int
 	multipath                       bool
 }
@@ -212,11 +213,13 @@ func parseRoute(m []byte) (liveRoute, bool) {
 	forAttrs(m[unix.SizeofRtMsg:], func(typ uint16, v []byte) {
 		switch typ {
 		case unix.RTA_DST:
-			rt.dst = v
+			rt.dst, _ = netip.AddrFromSlice(v)
 		case unix.RTA_GATEWAY:
-			rt.gw = v
+			rt.gw, _ = netip.AddrFromSlice(v)
 		case unix.RTA_VIA:
-			rt.via = v
+			if !rt.gw.IsValid() {
+				rt.gw = viaAddr(v)
+			}
 		case unix.RTA_OIF:
 			if len(v) >= 4 {
 				rt.oif = int(ne.Uint32(v))
@@ -279,20 +282,18 @@ func routeBody(rt liveRoute, names map[int]string) (string, *ir.RouteAdd) {
 	if rt.family == unix.AF_INET6 {
 		dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
 	}
-	if a, ok := netip.AddrFromSlice(rt.dst); ok {
+	if rt.dst.IsValid() {
 		bits := int(rt.dstLen)
-		if bits > 8*len(rt.dst) {
+		if bits > rt.dst.BitLen() {
 			bits = 0
 		}
-		dst = netip.PrefixFrom(a.Unmap(), bits)
+		dst = netip.PrefixFrom(rt.dst.Unmap(), bits)
 	}
 	dst = dst.Masked()
 	body := &ir.RouteAdd{Table: rt.table, To: dstKey(dst)}
 	if rt.rtype == unix.RTN_UNICAST && !rt.multipath {
-		if a, ok := netip.AddrFromSlice(rt.gw); ok {
-			body.Via = a.Unmap().String()
-		} else if via := viaAddr(rt.via); via != nil {
-			body.Via = via.String()
+		if rt.gw.IsValid() {
+			body.Via = rt.gw.Unmap().String()
 		}
 		if rt.oif > 0 {
 			body.Dev = names[rt.oif]
@@ -305,22 +306,23 @@ func routeBody(rt liveRoute, names map[int]string) (string, *ir.RouteAdd) {
 }
 
 // viaAddr reads RTA_VIA (an IPv6 gateway of an IPv4 route): its family,
-// then the address.
-func viaAddr(v []byte) net.IP {
+// then the address; invalid when malformed.
+func viaAddr(v []byte) netip.Addr {
 	if len(v) < 2 {
-		return nil
+		return netip.Addr{}
 	}
+	var a netip.Addr
 	switch ne.Uint16(v) {
 	case unix.AF_INET:
 		if len(v) >= 6 {
-			return net.IP(v[2:6])
+			a, _ = netip.AddrFromSlice(v[2:6])
 		}
 	case unix.AF_INET6:
 		if len(v) >= 18 {
-			return net.IP(v[2:])
+			a, _ = netip.AddrFromSlice(v[2:18])
 		}
 	}
-	return nil
+	return a
 }
 
 func (routeHandler) same(want, got ir.Body) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,12 +98,4 @@ func runCmd(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
-func sorted(ss []string) []string {
-	out := append([]string(nil), ss...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
+func sorted(ss []string) []string { return slices.Sorted(slices.Values(ss)) }
