@@ -674,19 +674,37 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 		}
 		unshown = unshown[:0]
 	}
-	fail := func(s step, err error) error {
+	// undo rolls back the steps done and leaves the record as it was.
+	undo := func() ([]string, error) {
 		show()
 		nextRec.discard()
 		committed = true
 		undone, rbErr := h.rollback(j, done)
-		// The record stays what it was: the host is as it was.
 		if serr := h.saveRecord(before); serr != nil && rbErr == nil {
 			rbErr = serr
 		}
 		if rbErr == nil {
 			j.finish()
 		}
-		return runError(s, err, undone, rbErr)
+		return undone, rbErr
+	}
+	// lostNetns stops the run when the namespace --netns names is no
+	// longer the one it works in: what it did there is undone (in that
+	// namespace, which its handles still reach), and nothing claims the
+	// host — whatever now has that name — is as it was.
+	lostNetns := func(err error) error {
+		undone, rbErr := undo()
+		return runError(err.Error()+".", undone, rbErr, "vsc's record is as it was before this run; nothing was changed in a namespace of that name.")
+	}
+	fail := func(s step, err error) error {
+		if nerr := h.checkNetns(); nerr != nil {
+			return lostNetns(nerr) // what most likely made the step fail
+		}
+		undone, rbErr := undo()
+		return runError(stepFailed(s, err), undone, rbErr, "The host is as it was before this run.")
+	}
+	if err := h.checkNetns(); err != nil {
+		return lostNetns(err)
 	}
 	next := h.nextBatch(steps, failAt)
 	for i := 0; i < len(steps); {
@@ -707,6 +725,9 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 			}
 			done = append(done, steps[i])
 			unshown = append(unshown, steps[i])
+			if err := h.checkNetns(); err != nil {
+				return lostNetns(err)
+			}
 			i++
 			next = h.nextBatch(steps[i:], failAt-i)
 			continue
@@ -752,9 +773,15 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 			// The batch ended where a request could not be built.
 			return fail(steps[i+n], b.broken)
 		}
+		if err := h.checkNetns(); err != nil {
+			return lostNetns(err)
+		}
 		i += n
 	}
 	show()
+	if err := h.checkNetns(); err != nil {
+		return lostNetns(err)
+	}
 	committed = true
 	sum, err := nextRec.commit(h)
 	if err == nil {
@@ -826,13 +853,16 @@ func (h *Host) rollback(j *journal, done []step) ([]string, error) {
 	return undone, nil
 }
 
-func runError(s step, err error, undone []string, rbErr error) error {
-	what := "remove"
-	if s.create {
-		what = "create"
-	}
+// stepFailed is the headline of a run stopped by a failed step.
+func stepFailed(s step, err error) string {
+	return fmt.Sprintf("cannot %s %s (%s, %s): %s.", s.verb(), ir.BodyText(s.op.Body), s.op.Owner, s.op.Origin, kernelWords(err))
+}
+
+// runError says why a run stopped, what it rolled back, and — when the
+// rollback went through — ok, what then holds.
+func runError(headline string, undone []string, rbErr error, ok string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cannot %s %s (%s, %s): %s.", what, ir.BodyText(s.op.Body), s.op.Owner, s.op.Origin, kernelWords(err))
+	b.WriteString(headline)
 	if len(undone) == 0 {
 		b.WriteString("\nNothing had been changed before it.")
 	} else {
@@ -844,7 +874,7 @@ func runError(s step, err error, undone []string, rbErr error) error {
 	if rbErr != nil {
 		fmt.Fprintf(&b, "\n%v", rbErr)
 	} else {
-		b.WriteString("\nThe host is as it was before this run.")
+		b.WriteString("\n" + ok)
 	}
 	return errors.New(b.String())
 }

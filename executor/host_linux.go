@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"vsc/internal/nsthread"
 )
@@ -17,8 +19,13 @@ import (
 // there (for the routes, rules and addresses it batches), and the folder
 // where vsc keeps its record of that host.
 type Host struct {
-	name     string
-	netns    string
+	name  string
+	netns string
+	// ns is the network namespace netns named when the run opened it,
+	// held open: every socket and thread of the run works in that one,
+	// and checkNetns tells when the name has come to mean another.
+	ns       netns.NsHandle
+	nsID     fileID
 	nl       *netlink.Handle
 	rt       *rtnl
 	stateDir string
@@ -30,20 +37,27 @@ type Host struct {
 // openHost opens a netlink handle and an rtnetlink socket in the named
 // network namespace ("" is the process's own).
 func openHost(name string, o *Options) (*Host, error) {
-	h := &Host{name: name, netns: o.NetNS, stateDir: filepath.Join(o.stateDir(), name)}
+	h := &Host{name: name, netns: o.NetNS, ns: -1, stateDir: filepath.Join(o.stateDir(), name)}
 	var err error
+	// Only NETLINK_ROUTE: vishvananda/netlink opens a socket of every
+	// family it knows (XFRM, netfilter) when given none, and fails where
+	// their modules cannot load.
 	if o.NetNS == "" {
-		h.nl, err = netlink.NewHandle()
+		h.nl, err = netlink.NewHandle(unix.NETLINK_ROUTE)
 	} else {
-		var ns netns.NsHandle
-		ns, err = netns.GetFromName(o.NetNS)
-		if err != nil {
+		if h.ns, err = netns.GetFromName(o.NetNS); err != nil {
 			return nil, fmt.Errorf("network namespace %q: %w (create it with `ip netns add %s`)", o.NetNS, err, o.NetNS)
 		}
-		defer ns.Close()
-		h.nl, err = netlink.NewHandleAt(ns)
+		var st unix.Stat_t
+		if err := unix.Fstat(int(h.ns), &st); err != nil {
+			h.close()
+			return nil, fmt.Errorf("network namespace %q: %w", o.NetNS, err)
+		}
+		h.nsID = fileID{st.Dev, st.Ino}
+		h.nl, err = netlink.NewHandleAt(h.ns, unix.NETLINK_ROUTE)
 	}
 	if err != nil {
+		h.close()
 		return nil, fmt.Errorf("cannot open netlink: %w", err)
 	}
 	if h.rt, err = openRtnl(h); err != nil {
@@ -58,13 +72,49 @@ func (h *Host) close() {
 		h.nl.Close()
 	}
 	h.rt.close()
+	if h.ns >= 0 {
+		h.ns.Close()
+		h.ns = -1
+	}
 }
 
 // inNetns runs f on a thread that is in the host's network namespace, for
 // what netlink cannot reach: the /proc/sys/net files of that namespace.
 func (h *Host) inNetns(f func() error) error {
-	return nsthread.Named(h.netns, f)
+	if h.ns < 0 {
+		return f()
+	}
+	return nsthread.Run(h.ns, f)
 }
+
+// fileID is a file's identity: a namespace is the same one when its
+// file's device and inode are.
+type fileID struct{ dev, ino uint64 }
+
+// checkNetns says whether the name --netns gave still names the network
+// namespace the run works in: one deleted (ip netns del) or replaced by
+// another of the same name during the run is an error naming it, since
+// the run's changes then went where no one will find them.
+func (h *Host) checkNetns() error {
+	if h.ns < 0 {
+		return nil
+	}
+	var st unix.Stat_t
+	err := unix.Stat(filepath.Join(netnsDir, h.netns), &st)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		return fmt.Errorf("network namespace %q was deleted during the run: the changes went to the namespace it named when the run started, which nothing reaches any more", h.netns)
+	case err != nil:
+		return fmt.Errorf("network namespace %q: %w", h.netns, err)
+	case (fileID{st.Dev, st.Ino}) != h.nsID:
+		return fmt.Errorf("network namespace %q was replaced by another during the run: the changes went to the namespace it named when the run started, not to the new one", h.netns)
+	}
+	return nil
+}
+
+// netnsDir is where ip netns keeps its named namespaces, as
+// vishvananda/netns reads them.
+const netnsDir = "/var/run/netns"
 
 // where names the network namespace for messages.
 func (h *Host) where() string {

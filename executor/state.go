@@ -95,7 +95,12 @@ func LockFile(dir, name string, waiting func(holder string)) (*os.File, error) {
 type record struct {
 	plan  *ir.Plan
 	byKey map[string]*ir.Op
+	// order lists the keys in creation order; pos is each recorded key's
+	// index in it. A dropped key leaves its slot behind (a run removing
+	// 100,000 objects must not shift the list 100,000 times), skipped by
+	// ops and reclaimed by compact.
 	order []string
+	pos   map[string]int
 	// fileSum is the digest of the record file that holds it, once a run
 	// wrote it (see record.key).
 	fileSum *[sha256.Size]byte
@@ -103,7 +108,8 @@ type record struct {
 
 // newRecord returns an empty record, with room for n ops.
 func newRecord(host string, n int) *record {
-	return &record{plan: &ir.Plan{FormatVersion: ir.FormatVersion, Host: host}, byKey: make(map[string]*ir.Op, n), order: make([]string, 0, n)}
+	return &record{plan: &ir.Plan{FormatVersion: ir.FormatVersion, Host: host},
+		byKey: make(map[string]*ir.Op, n), order: make([]string, 0, n), pos: make(map[string]int, n)}
 }
 
 func (r *record) put(op *ir.Op) { r.putKey(keyOf(op.Body), op) }
@@ -111,6 +117,7 @@ func (r *record) put(op *ir.Op) { r.putKey(keyOf(op.Body), op) }
 // putKey is put of an op whose key k the caller knows.
 func (r *record) putKey(k string, op *ir.Op) {
 	if _, ok := r.byKey[k]; !ok {
+		r.pos[k] = len(r.order)
 		r.order = append(r.order, k)
 	}
 	r.byKey[k] = op
@@ -121,18 +128,40 @@ func (r *record) drop(k string) {
 		return
 	}
 	delete(r.byKey, k)
-	for i, o := range r.order {
-		if o == k {
-			r.order = append(r.order[:i], r.order[i+1:]...)
-			break
+	delete(r.pos, k)
+	if len(r.order) > 2*len(r.byKey)+64 {
+		r.compact()
+	}
+}
+
+// compact removes the slots of dropped keys from order.
+func (r *record) compact() {
+	live := r.order[:0]
+	for i, k := range r.order {
+		if p, ok := r.pos[k]; ok && p == i {
+			r.pos[k] = len(live)
+			live = append(live, k)
 		}
 	}
+	clear(r.order[len(live):])
+	r.order = live
+}
+
+// keys lists the recorded keys in creation order.
+func (r *record) keys() []string {
+	out := make([]string, 0, len(r.byKey))
+	for i, k := range r.order {
+		if p, ok := r.pos[k]; ok && p == i {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // ops lists the recorded ops in creation order.
 func (r *record) ops() []*ir.Op {
-	out := make([]*ir.Op, 0, len(r.order))
-	for _, k := range r.order {
+	out := make([]*ir.Op, 0, len(r.byKey))
+	for _, k := range r.keys() {
 		out = append(out, r.byKey[k])
 	}
 	return out
@@ -140,11 +169,10 @@ func (r *record) ops() []*ir.Op {
 
 // clone returns a copy of the record, with room for extra more ops.
 func (r *record) clone(extra int) *record {
-	c := newRecord(r.plan.Host, len(r.order)+extra)
+	c := newRecord(r.plan.Host, len(r.byKey)+extra)
 	c.plan.Source, c.plan.SourceDigest = r.plan.Source, r.plan.SourceDigest
-	for _, k := range r.order {
-		c.byKey[k] = r.byKey[k]
-		c.order = append(c.order, k)
+	for _, k := range r.keys() {
+		c.putKey(k, r.byKey[k])
 	}
 	return c
 }
