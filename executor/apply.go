@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +58,9 @@ func (o *Options) stateDir() string {
 // Result counts what a run changed (or would change, in a dry run).
 type Result struct {
 	Added, Changed, Removed int
+	// Gone counts vsc's objects that a run found gone already (removed by
+	// hand, or by the kernel with another object): forgotten, not removed.
+	Gone int
 	// Observed identifies the live objects the run acted on, as they were
 	// before it (see ObservedDigest); set by dry runs and by runs of a
 	// reviewed plan.
@@ -187,10 +191,11 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 			return res, fmt.Errorf("the host changed since this plan was reviewed: the objects it acts on on %s are not what they were (observed %s, now %s). Review a new plan with vsc apply --dry-run", h.where(), p.ObservedDigest, now)
 		}
 	}
-	acts, err := h.diff(want, rec, lives, m.only == "")
+	acts, gone, err := h.diff(want, rec, lives, m.only == "")
 	if err != nil {
 		return res, err
 	}
+	res.Gone = len(gone)
 	counts := tally(acts)
 	res.Added, res.Changed, res.Removed = counts.Added, counts.Changed, counts.Removed
 	perr := h.precheck(acts, lives)
@@ -201,7 +206,12 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	if o.DryRun || len(acts) == 0 {
 		// A review shows the changes even when this host could not take
 		// them, then says why.
-		printReview(out, acts)
+		printReview(out, acts, gone)
+		if !o.DryRun && len(gone) > 0 {
+			if err := h.saveRecord(rec); err != nil {
+				return res, fmt.Errorf("cannot save the record: %w", err)
+			}
+		}
 		return res, perr
 	}
 	if perr != nil {
@@ -219,7 +229,13 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	case m.only == "":
 		rec.plan.Source, rec.plan.SourceDigest = p.Source, p.SourceDigest
 	}
-	err = h.execute(acts, rec, out, o.Progress, failAt)
+	printGone(out, gone)
+	g, err := h.execute(acts, rec, lives, out, o.Progress, failAt)
+	res.Removed -= g
+	res.Gone += g
+	if err == nil {
+		err = h.readBack(want, acts)
+	}
 	if err == nil && rec.fileSum != nil && m.only == "" && !m.destroy && o.PlanKey != "" && holdsExactly(rec, want) {
 		// Best effort: without it, the next run reads the record.
 		h.markRecord(o.PlanKey, *rec.fileSum)
@@ -300,22 +316,35 @@ func observedDigest(lives map[string]live, rec *record) string {
 }
 
 // diff compares the plan's host-state ops with the live host and the
-// record, and returns the actions that make the host match: removals
-// first (in reverse creation order, so that what depends on an object
-// goes before it), then additions and changes in plan order.
+// record, and returns the actions that make the host match, in the
+// order that keeps what the plan keeps:
+//
+//  1. what lives on a link the run replaces, removed before the link;
+//  2. links vsc made that the plan no longer has, after what lives on
+//     them (a VLAN id is free again for a new link), and vsc's other
+//     objects of kinds that are not addresses, routes or rules;
+//  3. additions and changes, in plan order;
+//  4. vsc's addresses, routes and rules that the plan no longer has, in
+//     reverse creation order (a route before the address that reaches
+//     its gateway): after the new ones, so that an address moved never
+//     leaves its link without one, which would make the kernel flush the
+//     link's routes (see guardFlushes).
+//
+// It also returns the recorded objects that are gone already (removed
+// outside vsc), which it drops from the record.
 //
 // Without removals (Ensure), only the plan's objects are looked at.
-func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live, removals bool) ([]*action, error) {
-	var adds, removes []*action
-	wanted := map[string]bool{}
+func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live, removals bool) (acts []*action, gone []*ir.Op, err error) {
+	var adds []*action
+	wanted := make(map[string]*ir.Op, len(want))
 	var conflicts []string
 	for _, op := range want {
 		hd, err := handlerOf(op.Body.Kind())
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		k := hd.key(op.Body)
-		wanted[k] = true
+		wanted[k] = op
 		l, exists := lives[k]
 		r, recorded := rec.byKey[k]
 		switch {
@@ -339,34 +368,59 @@ func (h *Host) diff(want []*ir.Op, rec *record, lives map[string]live, removals 
 	goes, back, more := h.onReplacedLinks(want, adds, rec, lives)
 	conflicts = append(conflicts, more...)
 	if len(conflicts) > 0 {
-		return nil, errors.New(strings.Join(conflicts, "\n"))
+		return nil, nil, errors.New(strings.Join(conflicts, "\n"))
 	}
-	removes = append(removes, goes...)
 	adds = append(adds, back...)
-	if !removals {
-		return adds, nil
-	}
-	recorded := rec.ops()
-	for i := len(recorded) - 1; i >= 0; i-- {
-		r := recorded[i]
-		k := keyOf(r.Body)
-		if wanted[k] {
-			continue
+	var stale []*action
+	if removals {
+		recorded := rec.ops()
+		for i := len(recorded) - 1; i >= 0; i-- {
+			r := recorded[i]
+			k := keyOf(r.Body)
+			if wanted[k] != nil {
+				continue
+			}
+			hd, _ := handlerOf(r.Body.Kind())
+			l, exists := lives[k]
+			switch {
+			case !exists:
+				// Gone already (removed by hand): said, and forgotten.
+				gone = append(gone, r)
+				rec.drop(k)
+			case ours(hd, l, true) && (hd.same(r.Body, l.body) || l.marked):
+				stale = append(stale, &action{verb: remove, key: k, old: &ir.Op{Owner: r.Owner, Origin: r.Origin, Body: l.body}, h: hd})
+			default:
+				// Changed by someone else since vsc made it: no longer ours.
+				rec.drop(k)
+			}
 		}
-		hd, _ := handlerOf(r.Body.Kind())
-		l, exists := lives[k]
-		switch {
-		case !exists:
-			// Gone already (removed by hand): forget it quietly.
-			rec.drop(k)
-		case ours(hd, l, true) && (hd.same(r.Body, l.body) || l.marked):
-			removes = append(removes, &action{verb: remove, key: k, old: &ir.Op{Owner: r.Owner, Origin: r.Origin, Body: l.body}, h: hd})
-		default:
-			// Changed by someone else since vsc made it: no longer ours.
-			rec.drop(k)
+	}
+	leaving := map[string]bool{}
+	for _, a := range stale {
+		if l, ok := a.old.Body.(*ir.LinkAdd); ok {
+			leaving[l.Name] = true
 		}
 	}
-	return append(removes, adds...), nil
+	var early, late []*action
+	for _, a := range stale {
+		switch a.old.Body.(type) {
+		case *ir.AddrAdd, *ir.RouteAdd, *ir.RuleAdd:
+			if !leaving[devOf(a.old.Body)] {
+				late = append(late, a)
+				continue
+			}
+		}
+		early = append(early, a)
+	}
+	acts = slices.Concat(goes, early, adds, late)
+	acts, conflicts, err = h.guardFlushes(acts, wanted, lives)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(conflicts) > 0 {
+		return nil, nil, fmt.Errorf("nothing was changed:\n%s", strings.Join(conflicts, "\n"))
+	}
+	return acts, gone, nil
 }
 
 // onReplacedLinks handles what lives on a link the run replaces (a VLAN
@@ -614,10 +668,10 @@ var errInjected = errors.New("failure injected for testing (VSC_FAIL_AT)")
 // alone. When a step fails, the steps done — in a batch, those after the
 // failed one that the kernel did too — are undone in reverse order, and
 // the error says what failed first and what was rolled back.
-func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func(int, int), failAt int) error {
+func (h *Host) execute(acts []*action, rec *record, lives map[string]live, out io.Writer, progress func(int, int), failAt int) (gone int, err error) {
 	j, err := h.openJournal()
 	if err != nil {
-		return fmt.Errorf("cannot open the journal: %w", err)
+		return 0, fmt.Errorf("cannot open the journal: %w", err)
 	}
 	before := rec.clone(0)
 	var steps []step
@@ -661,7 +715,7 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 		return nil
 	}
 	if err := announce(maxBatch); err != nil {
-		return err
+		return 0, err
 	}
 	var done []step
 	rp := newReviewPrinter(out)
@@ -685,6 +739,7 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 		}
 		if rbErr == nil {
 			j.finish()
+			rbErr = h.restored(done, lives)
 		}
 		return undone, rbErr
 	}
@@ -704,7 +759,7 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 		return runError(stepFailed(s, err), undone, rbErr, "The host is as it was before this run.")
 	}
 	if err := h.checkNetns(); err != nil {
-		return lostNetns(err)
+		return gone, lostNetns(err)
 	}
 	next := h.nextBatch(steps, failAt)
 	for i := 0; i < len(steps); {
@@ -719,14 +774,21 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 			if err == nil {
 				show()
 				err = h.do(steps[i], i == failAt)
+				if alreadyGone(steps[i], err) {
+					gone += goneStep(steps[i])
+					unshown = append(unshown, steps[i])
+					i++
+					next = h.nextBatch(steps[i:], failAt-i)
+					continue
+				}
 			}
 			if err != nil {
-				return fail(steps[i], err)
+				return gone, fail(steps[i], err)
 			}
 			done = append(done, steps[i])
 			unshown = append(unshown, steps[i])
 			if err := h.checkNetns(); err != nil {
-				return lostNetns(err)
+				return gone, lostNetns(err)
 			}
 			i++
 			next = h.nextBatch(steps[i:], failAt-i)
@@ -734,7 +796,7 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 		}
 		n := len(b.reqs)
 		if err := announce(i + n); err != nil {
-			return fail(steps[i], err)
+			return gone, fail(steps[i], err)
 		}
 		sent := make(chan batchResult, 1)
 		go func() { sent <- h.send(b) }()
@@ -750,37 +812,44 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 			// at.
 			show()
 			if err := h.saveRecord(rec); err != nil {
-				return fmt.Errorf("%v; the record could not be saved either (%v); the journal keeps what was done, and the next run will converge", r.lost, err)
+				return gone, fmt.Errorf("%v; the record could not be saved either (%v); the journal keeps what was done, and the next run will converge", r.lost, err)
 			}
-			return fmt.Errorf("%v; the journal keeps what was done, and the next run will converge", r.lost)
+			return gone, fmt.Errorf("%v; the journal keeps what was done, and the next run will converge", r.lost)
 		}
 		failed := -1
 		for k, err := range r.errs {
-			if err == nil {
+			switch s := steps[i+k]; {
+			case err == nil:
 				// Done, even after a failed step: the kernel went on.
-				done = append(done, steps[i+k])
+				done = append(done, s)
 				if failed < 0 {
-					unshown = append(unshown, steps[i+k])
+					unshown = append(unshown, s)
 				}
-			} else if failed < 0 {
+			case alreadyGone(s, err):
+				// Nothing to undo: not done, but its end is reached.
+				if failed < 0 {
+					gone += goneStep(s)
+					unshown = append(unshown, s)
+				}
+			case failed < 0:
 				failed = k
 			}
 		}
 		if failed >= 0 {
-			return fail(steps[i+failed], r.errs[failed])
+			return gone, fail(steps[i+failed], r.errs[failed])
 		}
 		if b.broken != nil {
 			// The batch ended where a request could not be built.
-			return fail(steps[i+n], b.broken)
+			return gone, fail(steps[i+n], b.broken)
 		}
 		if err := h.checkNetns(); err != nil {
-			return lostNetns(err)
+			return gone, lostNetns(err)
 		}
 		i += n
 	}
 	show()
 	if err := h.checkNetns(); err != nil {
-		return lostNetns(err)
+		return gone, lostNetns(err)
 	}
 	committed = true
 	sum, err := nextRec.commit(h)
@@ -789,10 +858,21 @@ func (h *Host) execute(acts []*action, rec *record, out io.Writer, progress func
 	} else {
 		// Once more, the plain way.
 		if err := h.saveRecord(rec); err != nil {
-			return fmt.Errorf("the host was changed but the record could not be saved (the journal keeps what was done): %w", err)
+			return gone, fmt.Errorf("the host was changed but the record could not be saved (the journal keeps what was done): %w", err)
 		}
 	}
-	return j.finish()
+	return gone, j.finish()
+}
+
+// goneStep notes a removal that found its object gone already, and
+// counts it (1) when it was the whole action, not the first half of a
+// change.
+func goneStep(s step) int {
+	if s.act.verb != remove {
+		return 0
+	}
+	s.act.note = "already gone"
+	return 1
 }
 
 // stepDone records a step done and, for the step that completes its
@@ -840,6 +920,10 @@ func (h *Host) rollback(j *journal, done []step) ([]string, error) {
 		err := j.intents([]step{inverse})
 		if err == nil {
 			err = h.do(inverse, false)
+		}
+		if alreadyGone(inverse, err) {
+			undone = append(undone, "gone already: "+ir.BodyText(s.op.Body))
+			continue
 		}
 		if err != nil {
 			return undone, fmt.Errorf("undoing %s failed too: %w; the journal keeps what was done, and the next run will converge", ir.BodyText(s.op.Body), err)

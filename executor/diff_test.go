@@ -38,7 +38,7 @@ func TestDiffReplacedLinkDependents(t *testing.T) {
 		lives[keyOf(b)] = live{body: b, marked: b.Kind() != ir.KindAddrAdd}
 	}
 	h := &Host{}
-	acts, err := h.diff(want, rec, lives, true)
+	acts, _, err := h.diff(want, rec, lives, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestDiffReplacedLinkDependents(t *testing.T) {
 	// A foreign address on the link: replacing it would delete it.
 	foreign := &ir.AddrAdd{Dev: "eth0.7", Address: "10.7.0.99/16", Label: "eth0.7"}
 	lives[keyOf(foreign)] = live{body: foreign}
-	_, err = h.diff(want, rec, lives, true)
+	_, _, err = h.diff(want, rec, lives, true)
 	if err == nil || !strings.Contains(err.Error(), "replacing link eth0.7 would delete addr.add dev=eth0.7 address=10.7.0.99/16") {
 		t.Fatalf("want a refusal naming the foreign address, got %v", err)
 	}

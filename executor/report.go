@@ -50,8 +50,10 @@ func ownerHeading(owner string) string {
 	return "# " + owner
 }
 
-// printReview writes what a run would do, then its summary line.
-func printReview(w io.Writer, acts []*action) {
+// printReview writes what a run would do, then its summary line; gone
+// are vsc's objects found gone already (see printGone).
+func printReview(w io.Writer, acts []*action, gone []*ir.Op) {
+	printGone(w, gone)
 	p := newReviewPrinter(w)
 	for _, a := range acts {
 		p.line(a)
@@ -60,6 +62,20 @@ func printReview(w io.Writer, acts []*action) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, tally(acts).Summary())
+}
+
+// printGone lists vsc's recorded objects that a run found gone already
+// — removed by hand, or by the kernel with another object — which the
+// record forgets: nothing is done about them, and nothing is hidden.
+func printGone(w io.Writer, gone []*ir.Op) {
+	if len(gone) == 0 || w == io.Discard {
+		return
+	}
+	fmt.Fprintf(w, "Already gone (removed outside vsc; forgotten): %d\n", len(gone))
+	for _, op := range gone {
+		fmt.Fprintf(w, "  %s  # %s\n", ir.BodyText(op.Body), op.Origin)
+	}
+	fmt.Fprintln(w)
 }
 
 // tally counts a run's actions by verb.

@@ -172,9 +172,10 @@ type liveRoute struct {
 	multipath                       bool
 }
 
-// listTable lists the routes of one table and family. The kernel filters
-// the dump by table (NETLINK_GET_STRICT_CHK, Linux 4.20); an older one
-// dumps every table, which this filters.
+// listTable lists the routes of one table and family, or of every table
+// when table is allTables. The kernel filters the dump by table
+// (NETLINK_GET_STRICT_CHK, Linux 4.20); an older one dumps every table,
+// which this filters.
 func listTable(h *Host, table, family int) ([]liveRoute, error) {
 	req := newMsg(unix.RTM_GETROUTE, 0, unix.SizeofRtMsg)
 	rtm := req.fixed()
@@ -188,7 +189,7 @@ func listTable(h *Host, table, family int) ([]liveRoute, error) {
 	err := retryDump(func() error {
 		routes = routes[:0]
 		return h.rt.dump(req.bytes(), unix.RTM_NEWROUTE, func(m []byte) {
-			if rt, ok := parseRoute(m); ok && int(rt.family) == family && rt.table == table {
+			if rt, ok := parseRoute(m); ok && int(rt.family) == family && (rt.table == table || table == allTables) {
 				routes = append(routes, rt)
 			}
 		})
@@ -199,6 +200,10 @@ func listTable(h *Host, table, family int) ([]liveRoute, error) {
 	}
 	return routes, err
 }
+
+// allTables asks listTable for the routes of every table
+// (RT_TABLE_UNSPEC).
+const allTables = unix.RT_TABLE_UNSPEC
 
 // parseRoute reads an RTM_NEWROUTE message (rtmsg, then attributes);
 // false for a cloned route (a cache entry, not a route of the table).

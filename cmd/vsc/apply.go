@@ -118,9 +118,9 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 			return exitFailed
 		}
 		fmt.Fprintf(stdout, "Reviewed plan saved to %s: apply it with `vsc apply %s`.\n", *out, *out)
-	case *dryRun || res.Empty():
+	case *dryRun || res.Empty() && res.Gone == 0:
 	default:
-		fmt.Fprintf(stdout, "\nApply complete: %d added, %d changed, %d removed.\n", res.Added, res.Changed, res.Removed)
+		fmt.Fprintf(stdout, "\nApply complete: %d added, %d changed, %d removed%s.\n", res.Added, res.Changed, res.Removed, alreadyGone(res))
 	}
 	if !autostart(plan, &hf, *cgroupParent, *dryRun, stdout, stderr) {
 		return exitFailed
@@ -201,10 +201,18 @@ func runDestroy(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitFailed
 	}
-	if !*dryRun && !res.Empty() {
-		fmt.Fprintf(stdout, "\nDestroy complete: %d removed.\n", res.Removed)
+	if !*dryRun && (!res.Empty() || res.Gone > 0) {
+		fmt.Fprintf(stdout, "\nDestroy complete: %d removed%s.\n", res.Removed, alreadyGone(res))
 	}
 	return exitOK
+}
+
+// alreadyGone ends a run's closing line with the objects it found gone.
+func alreadyGone(res executor.Result) string {
+	if res.Gone == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d already gone", res.Gone)
 }
 
 // planFor returns the plan a host command acts on: a saved plan file
