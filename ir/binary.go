@@ -46,8 +46,9 @@ import (
 // and origins repeat). A list is count+1 (0 for nil, so that nil and
 // empty lists both survive), then its elements; the after list writes
 // its first id, then each id's distance from the one before it less
-// one: sorted without duplicates by construction, and one byte per
-// dependency in a rule's list of routes.
+// one: sorted without duplicates by construction, and one byte for each
+// dependency on one of the 128 ops before the last (a guest's step on
+// the step before it, a route on the route before it).
 
 const binaryVersion = 1
 
@@ -728,7 +729,7 @@ func (r *binReader) after(id int) ([]int, error) {
 		return nil, err
 	}
 	l := r.intList(n)
-	// A rule may depend on hundreds of routes, a byte each: the loop
+	// Most ids are a byte each (an op after the op before it): the loop
 	// reads those itself.
 	data, i, prev := r.data, r.i, -1
 	for j := range l {

@@ -686,18 +686,19 @@ func FuzzDecodeBinary(f *testing.F) {
 }
 
 // benchPlan is a plan like the compiler makes of routes in tables and
-// rules: each rule after every route of its table.
+// rules: each route after the one before it in its table, each rule after
+// the last route of its table.
 func benchPlan(tables, routes, rules int) *Plan {
 	p := &Plan{FormatVersion: FormatVersion, Host: "test", Source: "bench", SourceDigest: Digest(nil)}
-	tableRoutes := make([][]int, tables)
+	last := make([][]int, tables)
 	for t := range tables {
 		for r := range routes {
-			op := p.Add(OwnerHost, "bench.vsc.hcl:1:1", &RouteAdd{Table: 100 + t, To: fmt.Sprintf("172.%d.%d.%d/30", 16+t, r/64, (r%64)*4), Dev: "eth0"})
-			tableRoutes[t] = append(tableRoutes[t], op.ID)
+			op := p.Add(OwnerHost, "bench.vsc.hcl:1:1", &RouteAdd{Table: 100 + t, To: fmt.Sprintf("172.%d.%d.%d/30", 16+t, r/64, (r%64)*4), Dev: "eth0"}, last[t]...)
+			last[t] = []int{op.ID}
 		}
 	}
 	for i := range rules {
-		p.Add(OwnerHost, "bench.vsc.hcl:1:1", &RuleAdd{From: fmt.Sprintf("10.%d.%d.0/24", 1+i/250, i%250), Table: 100 + i%tables, Priority: 2000 + i}, tableRoutes[i%tables]...)
+		p.Add(OwnerHost, "bench.vsc.hcl:1:1", &RuleAdd{From: fmt.Sprintf("10.%d.%d.0/24", 1+i/250, i%250), Table: 100 + i%tables, Priority: 2000 + i}, last[i%tables]...)
 	}
 	return p
 }
