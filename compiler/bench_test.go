@@ -150,7 +150,8 @@ func generate(b *testing.B, n int) string {
 // compile and verify the plan of every host. It returns the diagnostics.
 func checkAll(b *testing.B, dir string) []string {
 	cfg, diags := lang.Load(dir, lang.Options{})
-	diags = append(diags, compiler.Run(cfg)...)
+	m := compiler.NewModel(cfg)
+	diags = append(diags, m.Run()...)
 	var out []string
 	for _, d := range diags {
 		out = append(out, d.Error())
@@ -159,7 +160,7 @@ func checkAll(b *testing.B, dir string) []string {
 		return out
 	}
 	for _, h := range cfg.Hosts {
-		if _, err := compiler.Compile(cfg, h.Name.V); err != nil {
+		if _, err := m.Compile(h.Name.V); err != nil {
 			b.Fatal(err)
 		}
 	}

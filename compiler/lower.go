@@ -19,8 +19,18 @@ import (
 // configuration must have passed Run without errors: lowering trusts what
 // the checks have established. An error here is a broken invariant of
 // vsc, not a user mistake: the plan failed ir.Verify.
+//
+// To compile several hosts, index the configuration once with NewModel
+// and call Model.Compile for each.
 func Compile(cfg *lang.Config, host string) (*ir.Plan, error) {
-	m := NewModel(cfg)
+	return NewModel(cfg).Compile(host)
+}
+
+// Compile lowers the model's configuration for one host, as the function
+// Compile does, with the model's lookups: compiling every host of a
+// fleet reads each guest once, not once per host.
+func (m *Model) Compile(host string) (*ir.Plan, error) {
+	cfg := m.Config
 	h := m.Host(host)
 	if h == nil {
 		return nil, fmt.Errorf("no host %q in the configuration", host)
