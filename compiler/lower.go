@@ -47,6 +47,10 @@ func (m *Model) Compile(host string) (*ir.Plan, error) {
 	if err := ir.Verify(l.plan); err != nil {
 		return nil, fmt.Errorf("internal error: the plan for host %q fails verification:\n%w", host, err)
 	}
+	// Sealed, so that a saved plan edited afterwards is refused.
+	if err := l.plan.Seal(); err != nil {
+		return nil, fmt.Errorf("internal error: the plan for host %q cannot be sealed: %w", host, err)
+	}
 	return l.plan, nil
 }
 

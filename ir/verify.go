@@ -36,6 +36,11 @@ func Verify(p *Plan) error {
 	if !isDigest(p.SourceDigest) {
 		c.fail("source_digest", "%q is not %q and 64 lower-case hex digits", p.SourceDigest, digestPrefix)
 	}
+	for _, d := range []struct{ key, v string }{{"observed_digest", p.ObservedDigest}, {"plan_digest", p.PlanDigest}} {
+		if d.v != "" && !isDigest(d.v) {
+			c.fail(d.key, "%q is not %q and 64 lower-case hex digits", d.v, digestPrefix)
+		}
+	}
 
 	// Each op is checked alone, and against the others for claims: two
 	// passes, run side by side on a large plan, whose problems are then
