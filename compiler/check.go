@@ -45,8 +45,11 @@ func (p *Pass) Report(subject hcl.Range, summary, detail string, related ...hcl.
 
 // Run runs every check on a loaded configuration and returns what they
 // report, sorted by position.
-func Run(cfg *lang.Config) hcl.Diagnostics {
-	m := NewModel(cfg)
+func Run(cfg *lang.Config) hcl.Diagnostics { return NewModel(cfg).Run() }
+
+// Run runs every check on the model's configuration, as the function Run
+// does, with the model's lookups.
+func (m *Model) Run() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, c := range Checks {
 		if c.Run == nil {

@@ -19,8 +19,18 @@ import (
 // configuration must have passed Run without errors: lowering trusts what
 // the checks have established. An error here is a broken invariant of
 // vsc, not a user mistake: the plan failed ir.Verify.
+//
+// To compile several hosts, index the configuration once with NewModel
+// and call Model.Compile for each.
 func Compile(cfg *lang.Config, host string) (*ir.Plan, error) {
-	m := NewModel(cfg)
+	return NewModel(cfg).Compile(host)
+}
+
+// Compile lowers the model's configuration for one host, as the function
+// Compile does, with the model's lookups: compiling every host of a
+// fleet reads each guest once, not once per host.
+func (m *Model) Compile(host string) (*ir.Plan, error) {
+	cfg := m.Config
 	h := m.Host(host)
 	if h == nil {
 		return nil, fmt.Errorf("no host %q in the configuration", host)
@@ -37,6 +47,10 @@ func Compile(cfg *lang.Config, host string) (*ir.Plan, error) {
 	if err := ir.Verify(l.plan); err != nil {
 		return nil, fmt.Errorf("internal error: the plan for host %q fails verification:\n%w", host, err)
 	}
+	// Sealed, so that a saved plan edited afterwards is refused.
+	if err := l.plan.Seal(); err != nil {
+		return nil, fmt.Errorf("internal error: the plan for host %q cannot be sealed: %w", host, err)
+	}
 	return l.plan, nil
 }
 
@@ -48,6 +62,8 @@ type lowering struct {
 	// what uses them can depend on them.
 	links  map[string]int
 	mounts map[string]int
+	// tables are routeTables, once made.
+	tables []string
 	// The last origin made and its range: a guest's successive ops often
 	// come from the same place (its label), and share the string.
 	lastRange hcl.Range
@@ -91,11 +107,15 @@ func (l *lowering) host() {
 			&ir.Mount{Source: fs.Device.V, Target: fs.MountPoint.V, Type: typ, Options: opts}, after...)
 	}
 
-	tableRoutes := map[int64][]int{}
+	// The routes of a table are a chain, each after the one before it,
+	// and a rule comes after the last route of its table: after them all
+	// with one dependency, so that the plan grows with routes + rules, not
+	// with their product.
+	lastRoute := map[int64]int{}
 	for _, t := range h.Tables {
 		// Connected routes first: a gateway route needs its gateway
 		// reachable when it is added.
-		connected := map[netip.Prefix]int{}
+		var connected PrefixIndex[int]
 		for _, pass := range []bool{false, true} {
 			for _, r := range t.Routes {
 				if r.Via.Set != pass {
@@ -106,19 +126,24 @@ func (l *lowering) host() {
 				if id, ok := l.links[r.Dev.V]; ok {
 					after = append(after, id)
 				}
+				if id, ok := lastRoute[t.ID.V]; ok {
+					after = append(after, id)
+				}
 				if r.Via.Set {
+					// The connected route the kernel reaches the gateway
+					// through, the longest that holds it; the chain puts
+					// the others before it too.
 					via, _ := netip.ParseAddr(r.Via.V)
-					for p, id := range connected {
-						if p.Contains(via) {
-							after = append(after, id)
-						}
+					for id := range connected.Covering(via) {
+						after = append(after, id)
+						break
 					}
 				}
 				id := l.add(ir.OwnerHost, r.DeclRange, body, after...)
 				if !r.Via.Set {
-					connected[to] = id
+					connected.Add(to, id)
 				}
-				tableRoutes[t.ID.V] = append(tableRoutes[t.ID.V], id)
+				lastRoute[t.ID.V] = id
 			}
 		}
 	}
@@ -137,7 +162,11 @@ func (l *lowering) host() {
 			used[prio] = true
 		}
 		from, _ := RuleNetwork(r)
-		l.add(ir.OwnerHost, r.DeclRange, &ir.RuleAdd{From: from.String(), Table: int(table), Priority: int(prio)}, tableRoutes[table]...)
+		var after []int
+		if id, ok := lastRoute[table]; ok {
+			after = append(after, id)
+		}
+		l.add(ir.OwnerHost, r.DeclRange, &ir.RuleAdd{From: from.String(), Table: int(table), Priority: int(prio)}, after...)
 	}
 }
 
@@ -496,20 +525,25 @@ func (l *lowering) guest(g *lang.Guest) {
 func VethName(ctx int) string { return "vsc" + strconv.Itoa(ctx) }
 
 // routeTables are the tables an isolated guest's host routes go in:
-// main, then every table of the host, in number order.
+// main, then every table of the host, in number order. Made once per
+// host, each guest's veth.add gets a copy.
 func (l *lowering) routeTables() []string {
-	ids := []int64{}
-	for _, t := range l.h.Tables {
-		if t.ID.Set && !slices.Contains(ids, t.ID.V) && t.ID.V != 254 {
-			ids = append(ids, t.ID.V)
+	if l.tables == nil {
+		seen := map[int64]bool{254: true}
+		var ids []int64
+		for _, t := range l.h.Tables {
+			if t.ID.Set && !seen[t.ID.V] {
+				seen[t.ID.V] = true
+				ids = append(ids, t.ID.V)
+			}
+		}
+		slices.Sort(ids)
+		l.tables = []string{"254"}
+		for _, id := range ids {
+			l.tables = append(l.tables, strconv.FormatInt(id, 10))
 		}
 	}
-	slices.Sort(ids)
-	out := []string{"254"}
-	for _, id := range ids {
-		out = append(out, strconv.FormatInt(id, 10))
-	}
-	return out
+	return slices.Clone(l.tables)
 }
 
 // confined lists a shared guest's own addresses for net.confine: bare,

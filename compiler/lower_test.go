@@ -2,8 +2,10 @@ package compiler
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -171,5 +173,74 @@ guest "web" {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("start sequence (-want +got):\n%s", diff)
+	}
+}
+
+// A table's rules come after every route of the table, and a gateway
+// route after the connected route that reaches its gateway, through
+// dependencies that grow with routes + rules, not with their product.
+func TestRoutesLinear(t *testing.T) {
+	const routes, rules = 300, 40
+	var b bytes.Buffer
+	b.WriteString("host \"h\" {\n  interface \"eth0\" {\n    addresses = [\"10.255.0.1/16\"]\n  }\n")
+	for _, id := range []int{100, 101} {
+		fmt.Fprintf(&b, "  table \"t%d\" {\n    id = %d\n", id, id)
+		fmt.Fprintf(&b, "    route {\n      to  = \"10.%d.0.0/16\"\n      dev = \"eth0\"\n    }\n", id)
+		for r := 0; r < routes; r++ {
+			fmt.Fprintf(&b, "    route {\n      to  = \"172.%d.%d.%d/30\"\n      via = \"10.%d.0.1\"\n    }\n", id-84, r/64, r%64*4, id)
+		}
+		b.WriteString("  }\n")
+	}
+	for i := 0; i < rules; i++ {
+		fmt.Fprintf(&b, "  rule {\n    from     = \"10.1.%d.0/24\"\n    table    = \"t%d\"\n    priority = %d\n  }\n", i, 100+i%2, 2000+i)
+	}
+	b.WriteString("}\n")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.vsc.hcl"), b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := diagnose(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p, err := Compile(cfg, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edges := 0
+	// before[i] is every op that op i comes after, directly or not.
+	before := make([]map[int]bool, len(p.Ops))
+	for i, op := range p.Ops {
+		edges += len(op.After)
+		before[i] = map[int]bool{}
+		for _, a := range op.After {
+			before[i][a] = true
+			for x := range before[a] {
+				before[i][x] = true
+			}
+		}
+	}
+	if max := 2 * len(p.Ops); edges > max {
+		t.Errorf("%d dependencies for %d ops, more than %d", edges, len(p.Ops), max)
+	}
+	connected := map[int]int{} // table → its connected route
+	for _, op := range p.Ops {
+		if r, ok := op.Body.(*ir.RouteAdd); ok && r.Via == "" {
+			connected[r.Table] = op.ID
+		}
+	}
+	for _, op := range p.Ops {
+		switch b := op.Body.(type) {
+		case *ir.RouteAdd:
+			if b.Via != "" && (!slices.Contains(op.After, connected[b.Table])) {
+				t.Errorf("op %d (%s) is not after the connected route %d of its gateway: after=%v", op.ID, ir.BodyText(b), connected[b.Table], op.After)
+			}
+		case *ir.RuleAdd:
+			for _, q := range p.Ops {
+				if r, ok := q.Body.(*ir.RouteAdd); ok && r.Table == b.Table && !before[op.ID][q.ID] {
+					t.Fatalf("op %d (%s) does not come after op %d (%s)", op.ID, ir.BodyText(b), q.ID, ir.BodyText(r))
+				}
+			}
+		}
 	}
 }

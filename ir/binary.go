@@ -22,13 +22,14 @@ import (
 //	magic[4] version[1] length[4] payload[length] crc[4]
 //
 // with the magic "vscP" (a plan) or "vscO" (an op), version
-// binaryVersion, length and crc little-endian, and crc the CRC-32C of
-// all the bytes before it. The length tells a record cut short (a
-// crash while appending to a journal) from a damaged one (the crc).
+// planVersion or opVersion, length and crc little-endian, and crc the
+// CRC-32C of all the bytes before it. The length tells a record cut
+// short (a crash while appending to a journal) from a damaged one (the
+// crc).
 //
 // A plan's payload is
 //
-//	format_version host source source_digest observed_digest
+//	format_version host source source_digest observed_digest plan_digest
 //	kinds: count, then per kind: name, ops of the kind, fields: count, then per field: name, type
 //	ops: count+1 (0 for nil), then per op: kind (index in kinds), owner, origin, after, its fields
 //
@@ -46,10 +47,20 @@ import (
 // and origins repeat). A list is count+1 (0 for nil, so that nil and
 // empty lists both survive), then its elements; the after list writes
 // its first id, then each id's distance from the one before it less
-// one: sorted without duplicates by construction, and one byte per
-// dependency in a rule's list of routes.
+// one: sorted without duplicates by construction, and one byte for each
+// dependency on one of the 128 ops before the last (a guest's step on
+// the step before it, a route on the route before it).
 
-const binaryVersion = 1
+// The versions of the frames this vsc writes. A plan of version 1 (the
+// executor's records of an older vsc) has no plan_digest in its header;
+// it is read as a plan with none. Op frames have not changed.
+const (
+	planVersion = 2
+	opVersion   = 1
+)
+
+// readVersions are the versions of each frame this vsc reads.
+var readVersions = map[string][]byte{planMagic: {1, planVersion}, opMagic: {opVersion}}
 
 const (
 	planMagic = "vscP"
@@ -128,6 +139,7 @@ func (p *Plan) MarshalBinary() ([]byte, error) {
 	w.str(p.Source)
 	w.str(p.SourceDigest)
 	w.str(p.ObservedDigest)
+	w.str(p.PlanDigest)
 	w.uvarint(uint64(len(kinds)))
 	for _, k := range kinds {
 		w.str(string(k.e.Kind))
@@ -184,9 +196,13 @@ type binWriter struct {
 }
 
 func (w *binWriter) frame(magic string) int {
+	version := byte(planVersion)
+	if magic == opMagic {
+		version = opVersion
+	}
 	w.start = len(w.b)
 	w.b = append(w.b, magic...)
-	w.b = append(w.b, binaryVersion, 0, 0, 0, 0) // the length, once known
+	w.b = append(w.b, version, 0, 0, 0, 0) // the length, once known
 	return w.start
 }
 
@@ -329,7 +345,7 @@ func DecodeBinary(data []byte) (*Plan, error) {
 	if len(rest) > 0 {
 		return nil, errors.New("binary plan: data after the plan")
 	}
-	return decodePlanPayload(payload)
+	return decodePlanPayload(payload, data[len(planMagic)])
 }
 
 // DecodeOpBinary reads exactly one op record written by Op.AppendBinary,
@@ -381,8 +397,8 @@ func openFrame(data []byte, magic string) (payload, rest []byte, err error) {
 	if len(data) < frameHead {
 		return nil, nil, io.ErrUnexpectedEOF
 	}
-	if v := data[len(magic)]; v != binaryVersion {
-		return nil, nil, fmt.Errorf("binary format version %d is not %d, the only one this vsc reads", v, binaryVersion)
+	if v := data[len(magic)]; !slices.Contains(readVersions[magic], v) {
+		return nil, nil, fmt.Errorf("binary format version %d is not one this vsc reads (%v)", v, readVersions[magic])
 	}
 	n := binary.LittleEndian.Uint32(data[frameHead-4:])
 	if len(data) < frameHead+frameTail || uint64(len(data)-frameHead-frameTail) < uint64(n) {
@@ -588,7 +604,8 @@ func (r *binReader) kind(maxOps int) (*binKind, error) {
 	return k, nil
 }
 
-func decodePlanPayload(payload []byte) (*Plan, error) {
+// decodePlanPayload reads the payload of a plan frame of that version.
+func decodePlanPayload(payload []byte, version byte) (*Plan, error) {
 	r := newBinReader(payload)
 	r.inPlan = true
 	p := &Plan{}
@@ -608,7 +625,11 @@ func decodePlanPayload(payload []byte) (*Plan, error) {
 		{"source", &p.Source},
 		{"source_digest", &p.SourceDigest},
 		{"observed_digest", &p.ObservedDigest},
+		{"plan_digest", &p.PlanDigest},
 	} {
+		if s.dst == &p.PlanDigest && version < 2 {
+			break
+		}
 		if *s.dst, err = r.str(); err != nil {
 			return nil, fmt.Errorf("plan: %s: %w", s.key, err)
 		}
@@ -728,7 +749,7 @@ func (r *binReader) after(id int) ([]int, error) {
 		return nil, err
 	}
 	l := r.intList(n)
-	// A rule may depend on hundreds of routes, a byte each: the loop
+	// Most ids are a byte each (an op after the op before it): the loop
 	// reads those itself.
 	data, i, prev := r.data, r.i, -1
 	for j := range l {

@@ -78,7 +78,7 @@ func fieldValue(f field, t reflect.Type) reflect.Value {
 // field alone, with every field set, and its valid case, with nil, empty
 // and long after lists.
 func TestBinaryRoundTrip(t *testing.T) {
-	p := &Plan{FormatVersion: FormatVersion, Host: "h1", Source: "x.vsc.hcl", SourceDigest: Digest(nil), ObservedDigest: Digest([]byte("o"))}
+	p := &Plan{FormatVersion: FormatVersion, Host: "h1", Source: "x.vsc.hcl", SourceDigest: Digest(nil), ObservedDigest: Digest([]byte("o")), PlanDigest: Digest([]byte("p"))}
 	add := func(owner string, b Body, after []int) {
 		p.Ops = append(p.Ops, &Op{ID: len(p.Ops), Owner: owner, Origin: "x.vsc.hcl:" + strconv.Itoa(len(p.Ops)+1) + ":1", After: after, Body: b})
 	}
@@ -163,6 +163,11 @@ func TestBinaryPlans(t *testing.T) {
 			if err := Verify(p); err != nil {
 				t.Fatalf("the plan does not verify: %v", err)
 			}
+			// Made by the compiler (or goldenPlan), sealed: the digest in
+			// the text's header is that of the text without it.
+			if err := p.CheckDigest(); err != nil {
+				t.Errorf("the plan's digest: %v", err)
+			}
 			want, err := p.MarshalJSON()
 			if err != nil {
 				t.Fatal(err)
@@ -213,6 +218,8 @@ func parseText(t *testing.T, text string) *Plan {
 					p.SourceDigest = value
 				case "observed":
 					p.ObservedDigest = value
+				case "plan":
+					p.PlanDigest = value
 				}
 			}
 			continue
@@ -409,7 +416,7 @@ func payload(f func(w *binWriter)) []byte {
 // planHead writes a plan's header with one kind of count ops, fields as
 // in the registry.
 func planHead(w *binWriter, kind Kind, count int) {
-	for _, s := range []string{FormatVersion, "h", "s", Digest(nil), ""} {
+	for _, s := range []string{FormatVersion, "h", "s", Digest(nil), "", ""} {
 		w.str(s)
 	}
 	w.uvarint(1)
@@ -445,7 +452,7 @@ func TestDecodeBinaryRejects(t *testing.T) {
 		{"empty", nil, "binary plan: unexpected EOF"},
 		{"JSON", []byte(`{"format_version":"1"}`), `binary plan: not vsc's binary form (magic "{\"fo", want "vscP")`},
 		{"op record", mustAppend(t, goldenPlan().Ops[0]), `binary plan: not vsc's binary form (magic "vscO", want "vscP")`},
-		{"version", append([]byte("vscP\x02"), good[5:]...), "binary plan: binary format version 2 is not 1"},
+		{"version", append([]byte("vscP\x03"), good[5:]...), "binary plan: binary format version 3 is not one this vsc reads ([1 2])"},
 		{"checksum", append(bytes.Clone(good[:len(good)-1]), good[len(good)-1]^1), "binary plan: checksum mismatch"},
 		{"trailing", append(bytes.Clone(good), 0), "binary plan: data after the plan"},
 		{"plan version", payload(func(w *binWriter) { w.str("2") }), `plan: format_version: version "2" is not "1"`},
@@ -468,7 +475,7 @@ func TestDecodeBinaryRejects(t *testing.T) {
 			kindHead(w, KindLinkAdd, "name", "type", "link", "vlan_id", "name")
 		}), `plan: kind link.add: name: field listed twice`},
 		{"kind twice", payload(func(w *binWriter) {
-			for _, s := range []string{FormatVersion, "h", "s", Digest(nil), ""} {
+			for _, s := range []string{FormatVersion, "h", "s", Digest(nil), "", ""} {
 				w.str(s)
 			}
 			w.uvarint(2)
@@ -556,7 +563,7 @@ func TestDecodeBinaryRejects(t *testing.T) {
 // kindHead writes a plan's header with one op of kind, whose fields are
 // said to be names.
 func kindHead(w *binWriter, kind Kind, names ...string) {
-	for _, s := range []string{FormatVersion, "h", "s", Digest(nil), ""} {
+	for _, s := range []string{FormatVersion, "h", "s", Digest(nil), "", ""} {
 		w.str(s)
 	}
 	w.uvarint(1)
@@ -670,6 +677,12 @@ func FuzzDecodeBinary(f *testing.F) {
 				if !reflect.DeepEqual(p, q) {
 					t.Fatalf("decode → encode → decode changed the plan (-first +second):\n%s", cmp.Diff(p, q))
 				}
+				_ = p.CheckDigest()
+				// JSON carries only valid UTF-8 without NUL, which
+				// Verify asks for.
+				if Verify(p) == nil {
+					sealedRoundTrips(t, p)
+				}
 			}
 			if op, err := DecodeOpBinary(bytes.Replace(data, []byte(planMagic), []byte(opMagic), 1)); err == nil {
 				enc, err := op.AppendBinary(nil)
@@ -686,18 +699,19 @@ func FuzzDecodeBinary(f *testing.F) {
 }
 
 // benchPlan is a plan like the compiler makes of routes in tables and
-// rules: each rule after every route of its table.
+// rules: each route after the one before it in its table, each rule after
+// the last route of its table.
 func benchPlan(tables, routes, rules int) *Plan {
 	p := &Plan{FormatVersion: FormatVersion, Host: "test", Source: "bench", SourceDigest: Digest(nil)}
-	tableRoutes := make([][]int, tables)
+	last := make([][]int, tables)
 	for t := range tables {
 		for r := range routes {
-			op := p.Add(OwnerHost, "bench.vsc.hcl:1:1", &RouteAdd{Table: 100 + t, To: fmt.Sprintf("172.%d.%d.%d/30", 16+t, r/64, (r%64)*4), Dev: "eth0"})
-			tableRoutes[t] = append(tableRoutes[t], op.ID)
+			op := p.Add(OwnerHost, "bench.vsc.hcl:1:1", &RouteAdd{Table: 100 + t, To: fmt.Sprintf("172.%d.%d.%d/30", 16+t, r/64, (r%64)*4), Dev: "eth0"}, last[t]...)
+			last[t] = []int{op.ID}
 		}
 	}
 	for i := range rules {
-		p.Add(OwnerHost, "bench.vsc.hcl:1:1", &RuleAdd{From: fmt.Sprintf("10.%d.%d.0/24", 1+i/250, i%250), Table: 100 + i%tables, Priority: 2000 + i}, tableRoutes[i%tables]...)
+		p.Add(OwnerHost, "bench.vsc.hcl:1:1", &RuleAdd{From: fmt.Sprintf("10.%d.%d.0/24", 1+i/250, i%250), Table: 100 + i%tables, Priority: 2000 + i}, last[i%tables]...)
 	}
 	return p
 }

@@ -29,14 +29,24 @@ func Decode(data []byte) (*Plan, error) {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	p := &Plan{}
-	if raw, ok := top.vals["observed_digest"]; ok {
-		// The one optional key of a plan: take it out before the check
-		// that the others are exactly there.
-		if p.ObservedDigest, err = parseString(raw); err != nil {
-			return nil, fmt.Errorf("plan: observed_digest: %w", err)
+	for _, s := range []struct {
+		key string
+		dst *string
+	}{
+		{"observed_digest", &p.ObservedDigest},
+		{"plan_digest", &p.PlanDigest},
+	} {
+		raw, ok := top.vals[s.key]
+		if !ok {
+			continue
 		}
-		delete(top.vals, "observed_digest")
-		top.keys = slices.DeleteFunc(top.keys, func(k string) bool { return k == "observed_digest" })
+		// An optional key of a plan: take it out before the check that
+		// the others are exactly there.
+		if *s.dst, err = parseString(raw); err != nil {
+			return nil, fmt.Errorf("plan: %s: %w", s.key, err)
+		}
+		delete(top.vals, s.key)
+		top.keys = slices.DeleteFunc(top.keys, func(k string) bool { return k == s.key })
 	}
 	if err := top.only([]string{"format_version", "host", "source", "source_digest", "ops"}, nil); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)

@@ -164,7 +164,38 @@ func FuzzDecode(f *testing.F) {
 		if diff := cmp.Diff(p, q); diff != "" {
 			t.Fatalf("decode → encode → decode changed the plan (-first +second):\n%s", diff)
 		}
+		_ = p.CheckDigest()
+		sealedRoundTrips(t, p)
 	})
+}
+
+// sealedRoundTrips seals p and checks that its digest still checks after
+// its JSON form and, when p has one, its binary form.
+func sealedRoundTrips(t *testing.T, p *Plan) {
+	t.Helper()
+	if err := p.Seal(); err != nil {
+		return
+	}
+	enc, err := p.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Decode(enc)
+	if err != nil {
+		t.Fatalf("a sealed plan does not decode: %v", err)
+	}
+	if err := q.CheckDigest(); err != nil {
+		t.Fatalf("a sealed plan after its JSON form: %v\n%s", err, enc)
+	}
+	if bin, err := p.MarshalBinary(); err == nil {
+		q, err := DecodeBinary(bin)
+		if err != nil {
+			t.Fatalf("a sealed plan does not decode from its binary form: %v", err)
+		}
+		if err := q.CheckDigest(); err != nil {
+			t.Fatalf("a sealed plan after its binary form: %v", err)
+		}
+	}
 }
 
 func TestDecodeOpRoundTrip(t *testing.T) {

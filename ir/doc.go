@@ -5,9 +5,10 @@
 //
 //	lang (HCL → typed AST) → compiler (AST → plan) → ir (plan as data) → executor (plan → kernel)
 //
-// A plan is built by the compiler, encoded as text for review or as JSON
-// to be saved, decoded again (possibly much later, possibly edited by
-// hand), checked by Verify, and applied by the executor. Keeping it plain
+// A plan is built by the compiler and sealed with its digest (Seal),
+// encoded as text for review or as JSON to be saved, decoded again
+// (possibly much later, possibly edited by hand: CheckDigest tells),
+// checked by Verify, and applied by the executor. Keeping it plain
 // data is what lets a reviewer read exactly what will happen, and lets
 // the executor refuse a plan that is malformed or stale.
 //

@@ -43,6 +43,10 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 		o.key("observed_digest")
 		writeJSONString(&b, p.ObservedDigest)
 	}
+	if p.PlanDigest != "" {
+		o.key("plan_digest")
+		writeJSONString(&b, p.PlanDigest)
+	}
 	o.key("ops")
 	b.WriteByte('[')
 	for i, op := range p.Ops {

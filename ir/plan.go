@@ -30,7 +30,13 @@ type Plan struct {
 	// reviewed against (vsc apply --dry-run -o): applying the plan is
 	// refused if they changed since. Empty for a plan made by compile.
 	ObservedDigest string
-	Ops            []*Op
+	// PlanDigest identifies the rest of the plan — its header and every
+	// op — as it was when it was made ("sha256:<hex>", see Seal): a saved
+	// plan whose ops or header were changed since no longer matches it,
+	// and is refused when it is loaded (CheckDigest). The encoders write
+	// it as it is; empty for a plan that was never sealed.
+	PlanDigest string
+	Ops        []*Op
 }
 
 // Op is one primitive operation: a kind-specific Body plus the data every

@@ -64,6 +64,9 @@ func goldenPlan() *Plan {
 		}
 		p.Add(c.owner, "examples/web.vsc.hcl:"+strconv.Itoa(i+3)+":5", cloneBody(c.body), after...)
 	}
+	if err := p.Seal(); err != nil {
+		panic(err)
+	}
 	return p
 }
 

@@ -186,7 +186,7 @@ func plainString(raw []byte) (string, bool) {
 
 // scanInts parses a valid JSON array of integers that plainInt reads,
 // such as an op's after list, without cutting it into raw values first:
-// a rule may depend on hundreds of routes. It returns nil for an empty
+// a plan has one such list per op. It returns nil for an empty
 // array, as the careful path does; ok is false for anything else, for
 // the careful path to say what is wrong.
 func scanInts(data []byte, valid bool) (l []int, ok bool) {

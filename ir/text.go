@@ -11,7 +11,7 @@ import (
 
 // WriteText writes the plan in its text form, for review:
 //
-//	# vsc plan v1 host=NAME source=PATH digest=sha256:…
+//	# vsc plan v1 host=NAME source=PATH digest=sha256:… plan=sha256:…
 //	# host
 //	0 link.add name=eth0.7 type=vlan link=eth0 vlan_id=7 # vsc.hcl:3:5
 //	# guest web
@@ -23,8 +23,15 @@ import (
 // quoting rule is in docs/plan.md; the text is not read back (JSON is
 // the form to save and load).
 //
+// The header ends with the plan digest (PlanDigest) when the plan has
+// one; the text without it is what the digest is computed over.
+//
 // WriteText fails on a nil op or body, leaving what was written so far.
-func (p *Plan) WriteText(w io.Writer) error {
+func (p *Plan) WriteText(w io.Writer) error { return p.writeText(w, true) }
+
+// writeText writes the text form, with the plan digest in the header
+// when withDigest and the plan has one.
+func (p *Plan) writeText(w io.Writer, withDigest bool) error {
 	bw := bufio.NewWriter(w)
 	var line []byte
 	line = append(line, "# vsc plan v"...)
@@ -34,6 +41,9 @@ func (p *Plan) WriteText(w io.Writer) error {
 	line = appendPair(line, "digest", p.SourceDigest)
 	if p.ObservedDigest != "" {
 		line = appendPair(line, "observed", p.ObservedDigest)
+	}
+	if withDigest && p.PlanDigest != "" {
+		line = appendPair(line, "plan", p.PlanDigest)
 	}
 	line = append(line, '\n')
 	bw.Write(line)

@@ -33,8 +33,17 @@ func Verify(p *Plan) error {
 	c.text("host", p.Host)
 	c.nonEmpty("source", p.Source)
 	c.text("source", p.Source)
-	if !isDigest(p.SourceDigest) {
-		c.fail("source_digest", "%q is not %q and 64 lower-case hex digits", p.SourceDigest, digestPrefix)
+	for _, d := range []struct {
+		key, v   string
+		optional bool
+	}{
+		{"source_digest", p.SourceDigest, false},
+		{"observed_digest", p.ObservedDigest, true},
+		{"plan_digest", p.PlanDigest, true},
+	} {
+		if !(d.optional && d.v == "") && !isDigest(d.v) {
+			c.fail(d.key, "%q is not %q and 64 lower-case hex digits", d.v, digestPrefix)
+		}
 	}
 
 	// Each op is checked alone, and against the others for claims: two

@@ -113,6 +113,9 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		// A copy: the plan itself may be being cached, unreviewed.
 		reviewed := *plan
 		reviewed.ObservedDigest = res.Observed
+		if err := reviewed.Seal(); err != nil {
+			return internalError(stderr, err)
+		}
 		if err := savePlan(&reviewed, *out); err != nil {
 			fmt.Fprintf(stderr, "vsc: %v\n", err)
 			return exitFailed
@@ -322,7 +325,12 @@ func short(digest string) string {
 	return digest
 }
 
+// savePlan writes a sealed plan to a plan file. A plan that does not
+// match its digest is refused: vsc would refuse it when it reads it.
 func savePlan(p *ir.Plan, name string) error {
+	if err := p.CheckDigest(); err != nil {
+		return fmt.Errorf("internal error: the plan for host %s is not sealed as it is: %w", p.Host, err)
+	}
 	f, err := os.Create(name)
 	if err != nil {
 		return fmt.Errorf("cannot save the plan: %w", err)

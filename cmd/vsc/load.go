@@ -76,16 +76,18 @@ type checked struct {
 // internal error of vsc (a plan failing verification), not a user mistake.
 func load(path string, c *configFlags) (*checked, error) {
 	cfg, diags := lang.Load(path, c.langOptions())
+	// One index of the configuration for the checks and every host's plan.
+	m := compiler.NewModel(cfg)
 	// The plans are compiled while the checks run, both only reading the
-	// configuration; they are kept only if the checks find no error, as
-	// lowering trusts what the checks establish.
+	// configuration and the model; they are kept only if the checks find
+	// no error, as lowering trusts what the checks establish.
 	var compiled chan compileResult
 	if !diags.HasErrors() {
 		compiled = make(chan compileResult, 1)
-		go func() { compiled <- compileAll(cfg) }()
+		go func() { compiled <- compileAll(m) }()
 	}
 	if cfg.FileNames != nil || !diags.HasErrors() {
-		diags = append(diags, compiler.Run(cfg)...)
+		diags = append(diags, m.Run()...)
 	}
 	lang.SortDiagnostics(diags)
 	out := &checked{cfg: cfg, diags: diags}
@@ -108,16 +110,16 @@ type compileResult struct {
 	reason   any
 }
 
-// compileAll compiles the plan of every host, in order, up to the first
-// that fails.
-func compileAll(cfg *lang.Config) (r compileResult) {
+// compileAll compiles the plan of every host of the model, in order, up
+// to the first that fails.
+func compileAll(m *compiler.Model) (r compileResult) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.panicked, r.reason = true, p
 		}
 	}()
-	for _, h := range cfg.Hosts {
-		p, err := compiler.Compile(cfg, h.Name.V)
+	for _, h := range m.Config.Hosts {
+		p, err := m.Compile(h.Name.V)
 		if err != nil {
 			r.err = err
 			return r

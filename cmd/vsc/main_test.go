@@ -13,6 +13,7 @@ import (
 
 	"vsc/executor/build"
 	"vsc/internal/testns"
+	"vsc/ir"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of testscript scripts (cmp's second file)")
@@ -43,6 +44,20 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// reseal FILE computes a plan file's digest anew, as one who
+			// edits a plan by hand and knows the format could.
+			"reseal": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: reseal FILE")
+				}
+				p, err := ir.Decode([]byte(ts.ReadFile(args[0])))
+				ts.Check(err)
+				ts.Check(p.Seal())
+				f, err := os.Create(ts.MkAbs(args[0]))
+				ts.Check(err)
+				ts.Check(p.WriteJSON(f))
+				ts.Check(f.Close())
+			},
 			// busybox-tar FILE writes the busybox guest template.
 			"busybox-tar": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 1 {

@@ -26,12 +26,13 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vsc: %v\n", err)
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "%s: plan for host %s, %s, verified.\n", pos[0], plan.Host, plural(len(plan.Ops), "op"))
+	// The digest, to compare with the plan= of the text that was reviewed.
+	fmt.Fprintf(stdout, "%s: plan for host %s, %s, verified: plan=%s\n", pos[0], plan.Host, plural(len(plan.Ops), "op"), plan.PlanDigest)
 	return exitOK
 }
 
-// readPlan loads a saved plan and verifies it: a plan is never used
-// without being verified.
+// readPlan loads a saved plan, checks that it is the plan that was made
+// (its plan digest) and verifies it: a plan is never used without.
 func readPlan(name string) (*ir.Plan, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
@@ -40,6 +41,11 @@ func readPlan(name string) (*ir.Plan, error) {
 	plan, err := ir.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a valid plan: %w", name, err)
+	}
+	if err := plan.CheckDigest(); err != nil {
+		// Without its digest, or with ops that are not those it was made
+		// with, the plan is not what was reviewed: another one is needed.
+		return nil, fmt.Errorf("refusing %s: %w.\nMake the plan again from its configuration with vsc compile -o %s (or vsc apply --dry-run -o %s), and review it again", name, err, name, name)
 	}
 	if err := ir.Verify(plan); err != nil {
 		return nil, fmt.Errorf("%s fails verification:\n%w", name, err)

@@ -1,7 +1,12 @@
 // Command bench measures vsc check on generated configurations of many
 // guests against parsing alone, in time and peak memory (`make bench`).
 //
-//	go run ./internal/bench [-sizes 1000,10000,100000] [-runs 3] [-keep]
+//	go run ./internal/bench [-sizes 1000,10000,100000] [-runs 3] [-keep] [-plan=false] [-fleet=false] [-apply=false] [-guests=false]
+//
+// Then (plan.go) vsc compile and vsc verify of one table of 5,000 routes
+// and 500 rules up to 50,000 and 5,000, with the plans' sizes; vsc check
+// of 100,000 guests on 10 hosts and on 1,000; and, as root, vsc apply
+// against ip -batch (apply.go) and a guest's start and exec (guest.go).
 //
 // For each size it generates a configuration (internal/benchgen), then runs
 // in child processes, each -runs times: `vsc check DIR` with a vsc binary
@@ -48,6 +53,8 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the generated configurations and the vsc binary")
 	apply := flag.Bool("apply", true, "also measure vsc apply against ip -batch (as root, in network namespaces it makes)")
 	guests := flag.Bool("guests", true, "also measure vsc start, stop and exec of a busybox guest against nsenter (as root)")
+	plan := flag.Bool("plan", true, "also measure vsc compile and verify of one table of 5,000 to 50,000 routes")
+	fleet := flag.Bool("fleet", true, "also measure vsc check of 100,000 guests on 10 hosts against 1,000")
 	perFile := flag.Int("per-file", 1000, "guests per generated file")
 	flag.Parse()
 	sizes, err := parseSizes(*sizesFlag)
@@ -59,7 +66,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(sizes, *runs, *keep, *perFile, *apply, *guests); err != nil {
+	if err := run(sizes, *runs, *keep, *perFile, parts{apply: *apply, guests: *guests, plan: *plan, fleet: *fleet}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -107,7 +114,10 @@ func (r row) usPerGuest() float64 {
 
 func (r row) ratio() float64 { return float64(r.check.best) / float64(r.parse.best) }
 
-func run(sizes []int, runs int, keep bool, perFile int, apply, guests bool) error {
+// parts are the measurements run after the check's.
+type parts struct{ apply, guests, plan, fleet bool }
+
+func run(sizes []int, runs int, keep bool, perFile int, do parts) error {
 	tmp, err := os.MkdirTemp("", "vsc-bench-")
 	if err != nil {
 		return err
@@ -178,13 +188,25 @@ func run(sizes []int, runs int, keep bool, perFile int, apply, guests bool) erro
 	tw.Flush()
 	fmt.Println()
 	targets(rows)
-	if apply {
+	if do.plan {
+		fmt.Println()
+		if err := planBench(vsc, tmp, runs); err != nil {
+			return err
+		}
+	}
+	if do.fleet {
+		fmt.Println()
+		if err := fleetBench(vsc, tmp, runs); err != nil {
+			return err
+		}
+	}
+	if do.apply {
 		fmt.Println()
 		if err := applyBench(vsc, tmp, runs); err != nil {
 			return err
 		}
 	}
-	if guests {
+	if do.guests {
 		fmt.Println()
 		return guestBench(vsc, tmp)
 	}

@@ -11,6 +11,7 @@ package benchgen
 import (
 	"bufio"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -31,12 +32,21 @@ const (
 	// per static context.
 	MaxGuestsPerHost = MaxContext - MinContext + 1
 	// VLANsPerHost is the number of VLANs (each with its table, its rule
-	// and its own /16) of every host.
+	// and its own subnet) of every host.
 	VLANsPerHost = 4
-	// firstSubnet is the second octet of the first VLAN's 10.x.0.0/16.
-	firstSubnet = 16
+	// MaxHosts is how many hosts the generator has addresses for: each
+	// host's eth0 and eth1 get a /24 of 10.0.0.0/12 and 172.16.0.0/12.
+	MaxHosts = 4096
 	// firstVLAN is the id of the first VLAN of a host.
 	firstVLAN = 10
+)
+
+// The VLANs' subnets split 10.16.0.0 … 10.255.255.255 (240 /16s) into
+// equal blocks, /16 each while there are at most 60 hosts, smaller ones
+// (/17, /18, …) for more hosts.
+const (
+	vlanSpaceStart = 10<<24 | 16<<16
+	vlanSpace16s   = 240
 )
 
 // Options say what to generate.
@@ -48,6 +58,8 @@ type Options struct {
 	GuestsPerFile int
 	// GuestsPerHost is how many guests each host takes before the next
 	// host is used; MaxGuestsPerHost (49,150) when 0, and never more.
+	// Below VLANsPerHost, some VLANs of a host have no guest, and their
+	// rules a rule-unused warning.
 	GuestsPerHost int
 }
 
@@ -61,10 +73,25 @@ func (o Options) normalized() (Options, error) {
 	if o.GuestsPerHost <= 0 || o.GuestsPerHost > MaxGuestsPerHost {
 		o.GuestsPerHost = MaxGuestsPerHost
 	}
-	if hosts := o.Hosts(); firstSubnet+hosts*VLANsPerHost > 256 {
-		return o, fmt.Errorf("benchgen: %d guests need %d hosts, more than the 10.0.0.0/8 subnets the generator has room for", o.Guests, hosts)
+	hosts := o.Hosts()
+	if hosts > MaxHosts {
+		return o, fmt.Errorf("benchgen: %d guests need %d hosts, more than the %d the generator has addresses for", o.Guests, hosts, MaxHosts)
+	}
+	perVLAN := (min(o.GuestsPerHost, o.Guests) + VLANsPerHost - 1) / VLANsPerHost
+	if room := 1<<(32-vlanBits(hosts)) - 3; perVLAN > room {
+		return o, fmt.Errorf("benchgen: %d guests on each of %d hosts need %d addresses per VLAN, more than the %d a /%d of 10.0.0.0/8 holds", o.GuestsPerHost, hosts, perVLAN, room, vlanBits(hosts))
 	}
 	return o, nil
+}
+
+// vlanBits is the prefix length of each VLAN's subnet on a configuration
+// of that many hosts: the shortest that leaves a block for every VLAN.
+func vlanBits(hosts int) int {
+	bits := 16
+	for vlanSpace16s<<(bits-16) < hosts*VLANsPerHost {
+		bits++
+	}
+	return bits
 }
 
 // Hosts is the number of hosts the guests are spread over.
@@ -119,7 +146,7 @@ func Write(dir string, opts Options) (Stats, error) {
 	if err := write("hosts.vsc.hcl", func(w *bufio.Writer) {
 		fmt.Fprintf(w, "# %d hosts for %d generated guests.\n", st.Hosts, o.Guests)
 		for h := 0; h < st.Hosts; h++ {
-			writeHost(w, h)
+			writeHost(w, st.Hosts, h)
 		}
 	}); err != nil {
 		return st, err
@@ -132,7 +159,7 @@ func Write(dir string, opts Options) (Stats, error) {
 		if err := write(fmt.Sprintf("guests-%04d.vsc.hcl", n), func(w *bufio.Writer) {
 			fmt.Fprintf(w, "# Generated guests %d to %d.\n", first+1, last)
 			for i := first; i < last; i++ {
-				writeGuest(w, o, i)
+				writeGuest(w, o, st.Hosts, i)
 			}
 		}); err != nil {
 			return st, err
@@ -144,11 +171,29 @@ func Write(dir string, opts Options) (Stats, error) {
 // HostName is the name of host h (0-based).
 func HostName(h int) string { return fmt.Sprintf("srv%d", h+1) }
 
-// subnet is the second octet of VLAN v of host h: its guests are in
-// 10.subnet.0.0/16, its gateway 10.subnet.0.1.
-func subnet(h, v int) int { return firstSubnet + h*VLANsPerHost + v }
+// vlanNet is the subnet of VLAN v of host h on a configuration of hosts
+// hosts: its rule's network and its guests' (from its third address on;
+// its first is its gateway).
+func vlanNet(hosts, h, v int) netip.Prefix {
+	bits := vlanBits(hosts)
+	return netip.PrefixFrom(addr4(vlanSpaceStart+uint32(h*VLANsPerHost+v)<<(32-bits)), bits)
+}
 
-func writeHost(w *bufio.Writer, h int) {
+// nth is the address n after the start of p.
+func nth(p netip.Prefix, n int) netip.Addr {
+	return addr4(ipv4(p.Addr()) + uint32(n))
+}
+
+func addr4(x uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(x >> 24), byte(x >> 16), byte(x >> 8), byte(x)})
+}
+
+func ipv4(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func writeHost(w *bufio.Writer, hosts, h int) {
 	name := HostName(h)
 	fmt.Fprintf(w, `
 host %q {
@@ -156,17 +201,17 @@ host %q {
   config_dir   = "/etc/vservers"
 
   interface "eth0" {
-    addresses = ["192.168.%d.10/24"]
+    addresses = ["10.%d.%d.10/24"]
   }
 
   interface "eth1" {
-    addresses = ["172.16.%d.10/24", "fd00:%x::10/64"]
+    addresses = ["172.%d.%d.10/24", "fd00:%x::10/64"]
   }
 
   interface "lo" {
     addresses = ["127.0.0.1/8"]
   }
-`, name, h, h, h+1)
+`, name, h>>8, h&0xff, 16+h>>8, h&0xff, h+1)
 	for v := 0; v < VLANsPerHost; v++ {
 		id := firstVLAN + v
 		fmt.Fprintf(w, `
@@ -177,28 +222,28 @@ host %q {
 `, id, id)
 	}
 	for v := 0; v < VLANsPerHost; v++ {
-		id, s := firstVLAN+v, subnet(h, v)
+		id, s := firstVLAN+v, vlanNet(hosts, h, v)
 		fmt.Fprintf(w, `
   table "vlan%d" {
     id = %d
     route {
-      to  = "10.%d.0.0/16"
+      to  = "%s"
       dev = "eth0.%d"
     }
     route {
       to  = "default"
-      via = "10.%d.0.1"
+      via = "%s"
     }
   }
-`, id, id, s, id, s)
+`, id, id, s, id, nth(s, 1))
 	}
 	for v := 0; v < VLANsPerHost; v++ {
-		id, s := firstVLAN+v, subnet(h, v)
+		id, s := firstVLAN+v, vlanNet(hosts, h, v)
 		if v%2 == 0 {
 			// An explicit priority on every other rule, the others left to vsc.
 			fmt.Fprintf(w, `
   rule {
-    from     = "10.%d.0.0/16"
+    from     = "%s"
     table    = "vlan%d"
     priority = %d
   }
@@ -206,7 +251,7 @@ host %q {
 		} else {
 			fmt.Fprintf(w, `
   rule {
-    from  = "10.%d.0.0/16"
+    from  = "%s"
     table = "vlan%d"
   }
 `, s, id)
@@ -248,10 +293,11 @@ defaults {
 // GuestName is the name of guest i (0-based).
 func GuestName(i int) string { return fmt.Sprintf("vs%06d", i+1) }
 
-func writeGuest(w *bufio.Writer, o Options, i int) {
+func writeGuest(w *bufio.Writer, o Options, hosts, i int) {
 	h, j := i/o.GuestsPerHost, i%o.GuestsPerHost
 	v := j % VLANsPerHost
-	a := j/VLANsPerHost + 2 // .0.0 is the network, .0.1 the gateway
+	s := vlanNet(hosts, h, v)
+	a := nth(s, j/VLANsPerHost+2) // the first is the network, the second the gateway
 	name := GuestName(i)
 	fmt.Fprintf(w, `
 guest %q {
@@ -292,7 +338,7 @@ guest %q {
 	fmt.Fprintf(w, `
   interface "0" {
     dev  = "eth0.%d"
-    ip   = "10.%d.%d.%d/16"
+    ip   = "%s/%d"
     name = "g%d"
   }
 
@@ -301,7 +347,7 @@ guest %q {
     nofile = { soft = 1024, hard = 4096 }
     as     = "512MiB"
   }
-`, firstVLAN+v, subnet(h, v), a>>8, a&0xff, j, 200+i%100)
+`, firstVLAN+v, a, s.Bits(), j, 200+i%100)
 	if i%10 == 0 {
 		w.WriteString(`
   disk_limit {
@@ -312,6 +358,54 @@ guest %q {
 `)
 	}
 	w.WriteString("}\n")
+}
+
+// MaxTableRoutes and MaxTableRules bound WriteTable: its routes are /30s
+// of 172.16.0.0/12, its rules' priorities 2000 … 32765 (their sources
+// /24s from 10.1.0.0 up).
+const (
+	MaxTableRoutes = 1 << 18
+	MaxTableRules  = 32765 - 2000 + 1
+)
+
+// WriteTable writes into dir (created if need be) table.vsc.hcl: one
+// host with one routing table of routes routes (each to a /30, through
+// eth0) and rules rules sending a /24 each to the table, with priorities
+// from 2000 up. It is the shape whose plan grows with routes × rules when
+// a rule depends on each route of its table. The rules cover no guest,
+// so the configuration checks with one rule-unused warning per rule.
+func WriteTable(dir string, routes, rules int) (Stats, error) {
+	if routes < 0 || routes > MaxTableRoutes || rules < 0 || rules > MaxTableRules {
+		return Stats{}, fmt.Errorf("benchgen: a table of %d routes and %d rules; at most %d and %d", routes, rules, MaxTableRoutes, MaxTableRules)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Stats{}, err
+	}
+	f, err := os.Create(filepath.Join(dir, "table.vsc.hcl"))
+	if err != nil {
+		return Stats{}, err
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	fmt.Fprintf(w, "# One table of %d routes and %d rules.\nhost \"bench\" {\n  interface \"eth0\" {\n    addresses = [\"10.255.0.1/16\"]\n  }\n\n  table \"t\" {\n    id = 100\n", routes, rules)
+	for r := range routes {
+		to := addr4(172<<24 | 16<<16 + uint32(r)<<2)
+		fmt.Fprintf(w, "    route {\n      to  = \"%s/30\"\n      dev = \"eth0\"\n    }\n", to)
+	}
+	w.WriteString("  }\n")
+	for i := range rules {
+		from := addr4(10<<24 | 1<<16 + uint32(i)<<8)
+		fmt.Fprintf(w, "\n  rule {\n    from     = \"%s/24\"\n    table    = \"t\"\n    priority = %d\n  }\n", from, 2000+i)
+	}
+	w.WriteString("}\n")
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return Stats{}, err
+	}
+	st := Stats{Files: 1, Hosts: 1}
+	if fi, err := f.Stat(); err == nil {
+		st.Bytes = fi.Size()
+	}
+	return st, f.Close()
 }
 
 // ConfigFiles lists the configuration files of a folder as vsc reads them:

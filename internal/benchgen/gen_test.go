@@ -17,6 +17,7 @@ func TestGeneratedConfigIsClean(t *testing.T) {
 	}{
 		{"one host", benchgen.Options{Guests: 2500}},
 		{"several hosts", benchgen.Options{Guests: 2500, GuestsPerFile: 300, GuestsPerHost: 1000}},
+		{"many hosts", benchgen.Options{Guests: 4000, GuestsPerHost: 4}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -56,5 +57,33 @@ func TestGeneratedConfigIsClean(t *testing.T) {
 				t.Errorf("parsed %d files, wrote %d", len(files), st.Files)
 			}
 		})
+	}
+}
+
+// A table's configuration has only the rule-unused warning of each rule.
+func TestTableConfig(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := benchgen.WriteTable(dir, 300, 20); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := lang.Load(dir, lang.Options{})
+	diags = append(diags, compiler.Run(cfg)...)
+	for _, d := range diags {
+		if lang.Code(d) != "rule-unused" {
+			t.Errorf("%s: [%s] %s: %s", d.Subject, lang.Code(d), d.Summary, d.Detail)
+		}
+	}
+	if len(diags) != 20 {
+		t.Errorf("%d diagnostics, want the 20 rules' rule-unused", len(diags))
+	}
+	p, err := compiler.Compile(cfg, "bench")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Ops) != 320 {
+		t.Errorf("%d ops, want 320", len(p.Ops))
+	}
+	if _, err := benchgen.WriteTable(dir, benchgen.MaxTableRoutes+1, 0); err == nil {
+		t.Error("WriteTable accepted more routes than it has addresses for")
 	}
 }
