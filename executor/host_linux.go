@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"vsc/internal/nsthread"
+	"vsc/internal/statedir"
 )
 
 // Host is the kernel of one host as the executor reaches it: a netlink
@@ -24,11 +25,14 @@ type Host struct {
 	// ns is the network namespace netns named when the run opened it,
 	// held open: every socket and thread of the run works in that one,
 	// and checkNetns tells when the name has come to mean another.
-	ns       netns.NsHandle
-	nsID     fileID
-	nl       *netlink.Handle
-	rt       *rtnl
-	stateDir string
+	ns   netns.NsHandle
+	nsID fileID
+	nl   *netlink.Handle
+	rt   *rtnl
+	// stateRoot is the state dir (--state-dir); stateDir the host's
+	// folder in it.
+	stateRoot string
+	stateDir  string
 	// linkCache holds links looked up by name during a run; a change to a
 	// link empties it.
 	linkCache map[string]netlink.Link
@@ -37,7 +41,11 @@ type Host struct {
 // openHost opens a netlink handle and an rtnetlink socket in the named
 // network namespace ("" is the process's own).
 func openHost(name string, o *Options) (*Host, error) {
-	h := &Host{name: name, netns: o.NetNS, ns: -1, stateDir: filepath.Join(o.stateDir(), name)}
+	h := &Host{name: name, netns: o.NetNS, ns: -1, stateRoot: o.stateDir(), stateDir: filepath.Join(o.stateDir(), name)}
+	// The state dir is trusted before anything of it is read.
+	if err := statedir.Prepare(h.stateRoot, h.stateDir); err != nil {
+		return nil, err
+	}
 	var err error
 	// Only NETLINK_ROUTE: vishvananda/netlink opens a socket of every
 	// family it knows (XFRM, netfilter) when given none, and fails where

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"vsc/internal/statedir"
 	"vsc/ir"
 )
 
@@ -46,7 +47,7 @@ const DefaultStateDir = "/var/lib/vsc"
 // lock takes the host's lock, waiting for another run to finish; wait is
 // told once who holds it.
 func (h *Host) lock(wait func(holder string)) (unlock func(), err error) {
-	f, err := LockFile(h.stateDir, lockFile, wait)
+	f, err := LockFile(h.stateRoot, h.stateDir, lockFile, wait)
 	if err != nil {
 		return nil, err
 	}
@@ -59,15 +60,16 @@ func (h *Host) lock(wait func(holder string)) (unlock func(), err error) {
 	}, nil
 }
 
-// LockFile takes an exclusive lock (flock) on the file name of dir, both
-// made when missing. When another process holds it, waiting is told first
-// what the holder wrote in the file, then LockFile waits. Closing the
-// returned file releases the lock.
-func LockFile(dir, name string, waiting func(holder string)) (*os.File, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("state dir: %w", err)
+// LockFile takes an exclusive lock (flock) on the file name of dir, a
+// folder of the state dir root; both are made when missing, and must be
+// trusted (see statedir). When another process holds it, waiting is told
+// first what the holder wrote in the file, then LockFile waits. Closing
+// the returned file releases the lock.
+func LockFile(root, dir, name string, waiting func(holder string)) (*os.File, error) {
+	if err := statedir.Prepare(root, dir); err != nil {
+		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := statedir.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("state dir: %w", err)
 	}
@@ -101,6 +103,9 @@ type record struct {
 	// ops and reclaimed by compact.
 	order []string
 	pos   map[string]int
+	// missing says that no record file was found: a host vsc never
+	// touched from this state dir, or one whose record was lost.
+	missing bool
 	// fileSum is the digest of the record file that holds it, once a run
 	// wrote it (see record.key).
 	fileSum *[sha256.Size]byte
@@ -180,14 +185,15 @@ func (r *record) clone(extra int) *record {
 func (h *Host) loadRecord() (*record, error) {
 	rec := newRecord(h.name, 0)
 	name := filepath.Join(h.stateDir, recordFile)
-	data, err := os.ReadFile(name)
+	data, err := statedir.ReadFile(name)
 	decode := ir.DecodeBinary
 	if errors.Is(err, os.ErrNotExist) {
 		name = filepath.Join(h.stateDir, legacyRecordFile)
-		data, err = os.ReadFile(name)
+		data, err = statedir.ReadFile(name)
 		decode = ir.Decode
 	}
 	if errors.Is(err, os.ErrNotExist) {
+		rec.missing = true
 		return rec, nil
 	}
 	if err != nil {
@@ -255,7 +261,7 @@ func (h *Host) installRecord(tmp string) error {
 
 // writeFileSynced writes a file and waits until it is on disk.
 func writeFileSynced(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := statedir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
@@ -319,7 +325,7 @@ func (n *nextRecord) commit(h *Host) ([sha256.Size]byte, error) {
 // markRecord writes record.key for the record file whose digest is sum.
 func (h *Host) markRecord(planKey string, sum [sha256.Size]byte) error {
 	tmp := filepath.Join(h.stateDir, recordKeyFile+".tmp")
-	if err := os.WriteFile(tmp, []byte(planKey+"\n"+hex.EncodeToString(sum[:])+"\n"), 0o600); err != nil {
+	if err := writeFileSynced(tmp, []byte(planKey+"\n"+hex.EncodeToString(sum[:])+"\n")); err != nil {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(h.stateDir, recordKeyFile))
@@ -331,11 +337,11 @@ func (h *Host) recordIsPlan(planKey string) bool {
 	if planKey == "" || strings.ContainsAny(planKey, "\n") {
 		return false
 	}
-	mark, err := os.ReadFile(filepath.Join(h.stateDir, recordKeyFile))
+	mark, err := statedir.ReadFile(filepath.Join(h.stateDir, recordKeyFile))
 	if err != nil {
 		return false
 	}
-	data, err := os.ReadFile(filepath.Join(h.stateDir, recordFile))
+	data, err := statedir.ReadFile(filepath.Join(h.stateDir, recordFile))
 	if err != nil {
 		return false
 	}
@@ -383,7 +389,7 @@ const (
 )
 
 func (h *Host) openJournal() (*journal, error) {
-	f, err := os.OpenFile(h.journalPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := statedir.OpenFile(h.journalPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +429,7 @@ func (j *journal) finish() error {
 // readJournal returns the ops a previous, interrupted run meant to
 // create or remove, in order.
 func (h *Host) readJournal() ([]journalIntent, error) {
-	data, err := os.ReadFile(h.journalPath())
+	data, err := statedir.ReadFile(h.journalPath())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"vsc/executor"
+	"vsc/internal/statedir"
 	"vsc/ir"
 )
 
@@ -98,7 +99,7 @@ func Start(p *ir.Plan, name string, o Options) (*Record, error) {
 		parent = DefaultCgroupParent
 	}
 	dir := Dir(o.stateDir(), p.Host, name)
-	unlock, err := lock(dir, o.Waiting)
+	unlock, err := lock(o.stateDir(), dir, o.Waiting)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +109,7 @@ func Start(p *ir.Plan, name string, o Options) (*Record, error) {
 	}
 	os.Remove(filepath.Join(dir, stoppingMark))
 
-	log, err := os.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	log, err := statedir.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}

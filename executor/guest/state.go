@@ -15,6 +15,7 @@ import (
 
 	"vsc/executor"
 	"vsc/executor/guest/walls"
+	"vsc/internal/statedir"
 	"vsc/ir"
 )
 
@@ -91,7 +92,7 @@ type Record struct {
 }
 
 func readRecord(dir string) (*Record, error) {
-	data, err := os.ReadFile(filepath.Join(dir, recordFile))
+	data, err := statedir.ReadFile(filepath.Join(dir, recordFile))
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func (r *Record) save(dir string) error {
 		return err
 	}
 	tmp := filepath.Join(dir, recordFile+".tmp")
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+	if err := statedir.WriteFile(tmp, append(data, '\n')); err != nil {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(dir, recordFile))
@@ -214,10 +215,11 @@ func waitExit(p Proc, timeout time.Duration) bool {
 	}
 }
 
-// lock takes the guest's lock, waiting for the holder when there is one
-// (told once to waiting, if set).
-func lock(dir string, waiting func()) (unlock func(), err error) {
-	f, err := executor.LockFile(dir, lockFile, func(string) {
+// lock takes the lock of the guest's folder dir of the state dir root,
+// waiting for the holder when there is one (told once to waiting, if
+// set).
+func lock(root, dir string, waiting func()) (unlock func(), err error) {
+	f, err := executor.LockFile(root, dir, lockFile, func(string) {
 		if waiting != nil {
 			waiting()
 		}
@@ -230,7 +232,7 @@ func lock(dir string, waiting func()) (unlock func(), err error) {
 
 // tryLock takes the guest's lock if nobody holds it.
 func tryLock(dir string) (unlock func(), ok bool) {
-	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := statedir.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, false
 	}

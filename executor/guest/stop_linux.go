@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"vsc/internal/statedir"
 )
 
 // Stop stops guest name of host from its record alone — never from a
@@ -25,7 +27,7 @@ func Stop(host, name string, o Options) error {
 	if _, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("guest %s is %w", name, ErrNotRunning)
 	}
-	unlock, err := lock(dir, o.Waiting)
+	unlock, err := lock(o.stateDir(), dir, o.Waiting)
 	if err != nil {
 		return err
 	}
@@ -55,7 +57,7 @@ func Stop(host, name string, o Options) error {
 		fmt.Fprintf(o.out(), "vsc: %v; stopping anyway (--force)\n", err)
 	}
 	mark := filepath.Join(dir, stoppingMark)
-	if err := os.WriteFile(mark, nil, 0o600); err != nil {
+	if err := statedir.WriteFile(mark, nil); err != nil {
 		return err
 	}
 	defer os.Remove(mark)

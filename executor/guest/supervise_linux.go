@@ -23,6 +23,7 @@ import (
 	"vsc/executor"
 	"vsc/executor/guest/walls"
 	"vsc/internal/nsthread"
+	"vsc/internal/statedir"
 	"vsc/ir"
 )
 
@@ -690,7 +691,7 @@ func (s *supervisor) bindNamespaces(pid int) error {
 			continue
 		}
 		f := filepath.Join(dir, kind)
-		if err := os.WriteFile(f, nil, 0o600); err != nil {
+		if err := statedir.WriteFile(f, nil); err != nil {
 			return err
 		}
 		src := fmt.Sprintf("/proc/%d/ns/%s", pid, kind)
