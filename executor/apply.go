@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"vsc/ir"
 )
@@ -122,6 +123,14 @@ type action struct {
 	old  *ir.Op  // change, remove: the object as it is, to restore on rollback
 	note string  // shown after the origin in the review
 	h    handler // of the object's kind
+}
+
+// op is the op the action is about: the plan's, else the old one.
+func (a *action) op() *ir.Op {
+	if a.want != nil {
+		return a.want
+	}
+	return a.old
 }
 
 // step is one call to the kernel; a change is two (remove the old
@@ -862,6 +871,27 @@ func (h *Host) execute(acts []*action, rec *record, lives map[string]live, out i
 		}
 	}
 	return gone, j.finish()
+}
+
+// alreadyGone tells whether a removal failed only because the object was
+// not there any more (removed by hand, or by the kernel with something
+// else during the run): the removal's end is reached.
+func alreadyGone(s step, err error) bool {
+	if s.create || err == nil {
+		return false
+	}
+	switch s.op.Body.Kind() {
+	case ir.KindRouteAdd:
+		return errors.Is(err, unix.ESRCH)
+	case ir.KindRuleAdd:
+		return errors.Is(err, unix.ENOENT)
+	case ir.KindAddrAdd:
+		return errors.Is(err, unix.EADDRNOTAVAIL)
+	case ir.KindLinkAdd:
+		var nf netlink.LinkNotFoundError
+		return errors.As(err, &nf) || errors.Is(err, unix.ENODEV)
+	}
+	return false
 }
 
 // goneStep notes a removal that found its object gone already, and

@@ -13,11 +13,7 @@ import (
 func describe(acts []*action) []string {
 	var out []string
 	for _, a := range acts {
-		op := a.want
-		if op == nil {
-			op = a.old
-		}
-		out = append(out, string(a.verb)+" "+ir.BodyText(op.Body))
+		out = append(out, string(a.verb)+" "+ir.BodyText(a.op().Body))
 	}
 	return out
 }

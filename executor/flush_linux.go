@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 
@@ -49,7 +48,7 @@ type emptied struct {
 func (h *Host) guardFlushes(acts []*action, wanted map[string]*ir.Op, lives map[string]live) ([]*action, []string, error) {
 	leaving := map[string]bool{} // links the run removes or replaces: what is on them goes with them
 	for _, a := range acts {
-		if l, ok := bodyOf(a).(*ir.LinkAdd); ok && a.verb != add {
+		if l, ok := a.op().Body.(*ir.LinkAdd); ok && a.verb != add {
 			leaving[l.Name] = true
 		}
 	}
@@ -168,33 +167,4 @@ func (h *Host) guardFlushes(acts []*action, wanted map[string]*ir.Op, lives map[
 		out = append(out, after[i]...)
 	}
 	return out, nil, nil
-}
-
-// bodyOf is the body an action is about: the plan's, else the old one.
-func bodyOf(a *action) ir.Body {
-	if a.want != nil {
-		return a.want.Body
-	}
-	return a.old.Body
-}
-
-// alreadyGone tells whether a removal failed only because the object was
-// not there any more (removed by hand, or by the kernel with something
-// else during the run): the removal's end is reached.
-func alreadyGone(s step, err error) bool {
-	if s.create || err == nil {
-		return false
-	}
-	switch s.op.Body.Kind() {
-	case ir.KindRouteAdd:
-		return errors.Is(err, unix.ESRCH)
-	case ir.KindRuleAdd:
-		return errors.Is(err, unix.ENOENT)
-	case ir.KindAddrAdd:
-		return errors.Is(err, unix.EADDRNOTAVAIL)
-	case ir.KindLinkAdd:
-		var nf netlink.LinkNotFoundError
-		return errors.As(err, &nf) || errors.Is(err, unix.ENODEV)
-	}
-	return false
 }

@@ -35,6 +35,15 @@ func flushSandbox(t *testing.T) *sandbox {
 	return s
 }
 
+// converged fails the test when a dry run of p, after what, wants changes.
+func converged(t *testing.T, p *ir.Plan, o Options, after string) {
+	t.Helper()
+	o.DryRun = true
+	if res, err := Apply(p, o); err != nil || !res.Empty() {
+		t.Fatalf("a dry run after %s wants changes: %+v %v", after, res, err)
+	}
+}
+
 // Moving the only address: the new one is added before the old one goes,
 // so the link is never without one and the table keeps its route.
 func TestLastAddressMovedKeepsTable(t *testing.T) {
@@ -59,15 +68,11 @@ func TestLastAddressMovedKeepsTable(t *testing.T) {
 	if diff := cmp.Diff([]string{"eth0 10.70.0.3/24 eth0:web"}, s.addrs()); diff != "" {
 		t.Fatalf("addresses after the move (-want +got):\n%s", diff)
 	}
-	o.DryRun = true
-	if res, err := Apply(p, o); err != nil || !res.Empty() {
-		t.Fatalf("a dry run after the move wants changes: %+v %v", res, err)
-	}
+	converged(t, p, o, "the move")
 
 	// The record now has the route before the address: destroy removes
 	// the address first, the kernel flushes the route with it, and the
 	// route's removal finds it gone — done, and said.
-	o.DryRun = false
 	out.Reset()
 	res, err = Destroy(p, o)
 	if err != nil {
@@ -105,10 +110,7 @@ func TestOnlyAddressChangedKeepsTable(t *testing.T) {
 	if diff := cmp.Diff([]string{tableRouteLine}, s.ipRoutes(7)); diff != "" {
 		t.Fatalf("table 7 after the change (-want +got):\n%s", diff)
 	}
-	o.DryRun = true
-	if res, err := Apply(p, o); err != nil || !res.Empty() {
-		t.Fatalf("a dry run after the change wants changes: %+v %v", res, err)
-	}
+	converged(t, p, o, "the change")
 }
 
 // A run that would leave eth0 without an IPv4 address while a route goes

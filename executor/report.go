@@ -27,10 +27,7 @@ func (p *reviewPrinter) line(a *action) {
 		p.n++ // nobody reads the lines: thousands of them cost milliseconds
 		return
 	}
-	op := a.want
-	if op == nil {
-		op = a.old
-	}
+	op := a.op()
 	if op.Owner != p.owner || p.n == 0 {
 		p.owner = op.Owner
 		fmt.Fprintln(p.w, ownerHeading(op.Owner))

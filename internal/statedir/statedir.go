@@ -26,8 +26,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	osuser "os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -103,14 +106,7 @@ func stat(p string, f func(string) (fs.FileInfo, error)) (info, error) {
 	if err != nil {
 		return info{}, fmt.Errorf("state dir: %w", err)
 	}
-	st, ok := fi.Sys().(*unix.Stat_t)
-	if !ok {
-		st = &unix.Stat_t{}
-		if err := unix.Stat(p, st); err != nil {
-			return info{}, fmt.Errorf("state dir: %w", err)
-		}
-	}
-	return info{uid: int(st.Uid), mode: fi.Mode()}, nil
+	return info{uid: int(fi.Sys().(*syscall.Stat_t).Uid), mode: fi.Mode()}, nil
 }
 
 // own is the rule for the state dir and its files.
@@ -168,21 +164,13 @@ func chownName(uid int) string {
 	return fmt.Sprint(uid)
 }
 
-// userName looks a uid up in /etc/passwd (os/user would need cgo or
-// read the same file).
+// userName is a uid's user name, "" when it has none.
 func userName(uid int) string {
-	data, err := os.ReadFile("/etc/passwd")
+	u, err := osuser.LookupId(strconv.Itoa(uid))
 	if err != nil {
 		return ""
 	}
-	want := fmt.Sprint(uid)
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.SplitN(line, ":", 4)
-		if len(f) == 4 && f[2] == want {
-			return f[0]
-		}
-	}
-	return ""
+	return u.Username
 }
 
 // OpenFile opens a file of the state dir as os.OpenFile does, refusing
