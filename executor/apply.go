@@ -47,6 +47,11 @@ type Options struct {
 	// compiled-plan cache). A run may then skip reading back a record
 	// that holds exactly the plan's objects (see record.key).
 	PlanKey string
+	// Adopt takes as vsc's, when the host has no record, the objects that
+	// carry vsc's mark and the plan's objects the host holds as the plan
+	// has them (see claimMarked); without it, marked objects and no
+	// record stop the run.
+	Adopt bool
 }
 
 func (o *Options) stateDir() string {
@@ -62,6 +67,9 @@ type Result struct {
 	// Gone counts vsc's objects that a run found gone already (removed by
 	// hand, or by the kernel with another object): forgotten, not removed.
 	Gone int
+	// Adopted counts the objects a run with Options.Adopt took into its
+	// record.
+	Adopted int
 	// Observed identifies the live objects the run acted on, as they were
 	// before it (see ObservedDigest); set by dry runs and by runs of a
 	// reviewed plan.
@@ -175,6 +183,12 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	if err := h.recoverJournal(rec); err != nil {
 		return res, err
 	}
+	var adopted []*ir.Op
+	if rec.missing && m.only == "" {
+		if adopted, err = h.claimMarked(rec, ops, o.Adopt, m.destroy); err != nil {
+			return res, err
+		}
+	}
 	var want []*ir.Op
 	switch {
 	case m.only != "":
@@ -190,6 +204,10 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
+	if rec.missing && m.only == "" && o.Adopt {
+		adopted = append(adopted, adoptPresent(rec, ops, lives)...)
+	}
+	res.Adopted = len(adopted)
 	if p.ObservedDigest != "" || o.DryRun {
 		// Only a reviewed plan is checked against it, and only a review
 		// saves it: a plain run need not write out every live object.
@@ -215,8 +233,8 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	if o.DryRun || len(acts) == 0 {
 		// A review shows the changes even when this host could not take
 		// them, then says why.
-		printReview(out, acts, gone)
-		if !o.DryRun && len(gone) > 0 {
+		printReview(out, acts, gone, adopted)
+		if !o.DryRun && len(gone)+len(adopted) > 0 {
 			if err := h.saveRecord(rec); err != nil {
 				return res, fmt.Errorf("cannot save the record: %w", err)
 			}
@@ -239,6 +257,7 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 		rec.plan.Source, rec.plan.SourceDigest = p.Source, p.SourceDigest
 	}
 	printGone(out, gone)
+	printAdopted(out, adopted)
 	g, err := h.execute(acts, rec, lives, out, o.Progress, failAt)
 	res.Removed -= g
 	res.Gone += g

@@ -79,9 +79,13 @@ func (w *world) dropNet(table int, p netip.Prefix) {
 }
 
 // marker is implemented by the handlers of kinds whose live objects carry
-// vsc's mark (routes, rules, links): for them an object without the mark
-// is not vsc's, whatever the record says.
-type marker interface{ marks() }
+// vsc's mark (routes, rules, links, see markedKinds): for them an object
+// without the mark is not vsc's, whatever the record says. marked lists
+// every live object of the kind that carries the mark, as the op that
+// would make it.
+type marker interface {
+	marked(h *Host) ([]ir.Body, error)
+}
 
 var handlers = map[ir.Kind]handler{}
 

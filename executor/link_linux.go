@@ -181,4 +181,16 @@ func listsModule(list, module string) bool {
 	return false
 }
 
-func (linkHandler) marks() {}
+func (linkHandler) marked(h *Host) ([]ir.Body, error) {
+	links, err := h.nl.LinkList()
+	if err != nil {
+		return nil, err
+	}
+	var out []ir.Body
+	for _, l := range links {
+		if l.Attrs().Alias == linkAlias {
+			out = append(out, linkBody(h, l))
+		}
+	}
+	return out, nil
+}

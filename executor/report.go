@@ -48,9 +48,11 @@ func ownerHeading(owner string) string {
 }
 
 // printReview writes what a run would do, then its summary line; gone
-// are vsc's objects found gone already (see printGone).
-func printReview(w io.Writer, acts []*action, gone []*ir.Op) {
+// are vsc's objects found gone already (see printGone), adopted those it
+// takes back (printAdopted).
+func printReview(w io.Writer, acts []*action, gone, adopted []*ir.Op) {
 	printGone(w, gone)
+	printAdopted(w, adopted)
 	p := newReviewPrinter(w)
 	for _, a := range acts {
 		p.line(a)
@@ -65,14 +67,20 @@ func printReview(w io.Writer, acts []*action, gone []*ir.Op) {
 // — removed by hand, or by the kernel with another object — which the
 // record forgets: nothing is done about them, and nothing is hidden.
 func printGone(w io.Writer, gone []*ir.Op) {
-	if len(gone) == 0 || w == io.Discard {
+	printList(w, "Already gone (removed outside vsc; forgotten)", gone)
+}
+
+// printAdopted lists the objects a run with --adopt takes into vsc's
+// record: from then on vsc changes and removes them as its own.
+func printAdopted(w io.Writer, adopted []*ir.Op) {
+	printList(w, "Adopted (no record; now vsc's)", adopted)
+}
+
+func printList(w io.Writer, title string, ops []*ir.Op) {
+	if len(ops) == 0 || w == io.Discard {
 		return
 	}
-	fmt.Fprintf(w, "Already gone (removed outside vsc; forgotten): %d\n", len(gone))
-	for _, op := range gone {
-		fmt.Fprintf(w, "  %s  # %s\n", ir.BodyText(op.Body), op.Origin)
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%s: %d\n%s\n\n", title, len(ops), listOps(ops, -1))
 }
 
 // tally counts a run's actions by verb.

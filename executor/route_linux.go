@@ -391,7 +391,26 @@ func (routeHandler) precheck(h *Host, b ir.Body, w *world) error {
 	return fmt.Errorf("gateway %s is not reachable: no address or dev-only route on %s puts it on a link. Add an address of its network (or a route to it with dev) first", r.Via, h.where())
 }
 
-func (routeHandler) marks() {}
+func (routeHandler) marked(h *Host) ([]ir.Body, error) {
+	names, err := linkNames(h)
+	if err != nil {
+		return nil, err
+	}
+	var out []ir.Body
+	for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
+		routes, err := listTable(h, allTables, family)
+		if err != nil {
+			return nil, err
+		}
+		for _, rt := range routes {
+			if rt.protocol == vscProtocol {
+				_, body := routeBody(rt, names)
+				out = append(out, body)
+			}
+		}
+	}
+	return out, nil
+}
 
 func (routeHandler) create(h *Host, b ir.Body) error { return h.request(routeHandler{}, b, true) }
 

@@ -182,4 +182,20 @@ func (ruleHandler) request(h *Host, b ir.Body, create bool) ([]byte, error) {
 
 func (ruleHandler) refused(b ir.Body, create bool, err error) error { return err }
 
-func (ruleHandler) marks() {}
+func (ruleHandler) marked(h *Host) ([]ir.Body, error) {
+	var rules []netlink.Rule
+	err := retryDump(func() (err error) {
+		rules, err = h.nl.RuleList(netlink.FAMILY_ALL)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []ir.Body
+	for _, r := range rules {
+		if r.Protocol == vscProtocol && !kernelRules[r.Priority] {
+			out = append(out, ruleBody(r))
+		}
+	}
+	return out, nil
+}

@@ -34,6 +34,8 @@ type hostFlags struct {
 	// key in the cache (executor.Options.PlanKey).
 	verified bool
 	planKey  string
+	// adopt is apply's and destroy's --adopt (executor.Options.Adopt).
+	adopt bool
 }
 
 func (h *hostFlags) register(fs *flag.FlagSet) {
@@ -43,8 +45,14 @@ func (h *hostFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&h.netns, "netns", "", "aim every network op at the network namespace `NAME` (/run/netns/NAME)")
 }
 
+// registerAdopt adds --adopt, for the commands that take a host's marked
+// objects into a missing record.
+func (h *hostFlags) registerAdopt(fs *flag.FlagSet) {
+	fs.BoolVar(&h.adopt, "adopt", false, "when vsc has no record of the host, take as its own the objects carrying vsc's mark and the plan's objects the host already holds")
+}
+
 func (h *hostFlags) options(stdout, stderr io.Writer) executor.Options {
-	o := executor.Options{StateDir: h.stateDir, NetNS: h.netns, Out: stdout, Verified: h.verified, PlanKey: h.planKey}
+	o := executor.Options{StateDir: h.stateDir, NetNS: h.netns, Out: stdout, Verified: h.verified, PlanKey: h.planKey, Adopt: h.adopt}
 	o.Waiting = func(holder string) {
 		fmt.Fprintf(stderr, "vsc: waiting for another run on this host to finish (its lock is held by %s)…\n", orUnknown(holder))
 	}
@@ -85,9 +93,10 @@ func isTerminal(f *os.File) bool {
 }
 
 func runApply(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("apply", "[PATH|PLANFILE] [--dry-run [-o FILE]] [--host HOST] [--state-dir DIR] [--netns NAME] [--var NAME=VALUE]", stderr)
+	fs := newFlags("apply", "[PATH|PLANFILE] [--dry-run [-o FILE]] [--adopt] [--host HOST] [--state-dir DIR] [--netns NAME] [--var NAME=VALUE]", stderr)
 	var hf hostFlags
 	hf.register(fs)
+	hf.registerAdopt(fs)
 	dryRun := fs.Bool("dry-run", false, "print what would change, change nothing")
 	out := fs.String("o", "", "with --dry-run: save the reviewed plan to `FILE`, to apply it later exactly as reviewed")
 	cgroupParent := fs.String("cgroup-parent", guest.DefaultCgroupParent, "the parent of autostarted guests' cgroups (`PATH`; without a leading / it is below vsc's own cgroup)")
@@ -121,7 +130,7 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 			return exitFailed
 		}
 		fmt.Fprintf(stdout, "Reviewed plan saved to %s: apply it with `vsc apply %s`.\n", *out, *out)
-	case *dryRun || res.Empty() && res.Gone == 0:
+	case *dryRun || res.Empty() && res.Gone == 0 && res.Adopted == 0:
 	default:
 		fmt.Fprintf(stdout, "\nApply complete: %d added, %d changed, %d removed%s.\n", res.Added, res.Changed, res.Removed, alreadyGone(res))
 	}
@@ -186,9 +195,10 @@ func autostart(plan *ir.Plan, hf *hostFlags, cgroupParent string, dryRun bool, s
 }
 
 func runDestroy(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("destroy", "[PATH|PLANFILE] [--dry-run] [--host HOST] [--state-dir DIR] [--netns NAME]", stderr)
+	fs := newFlags("destroy", "[PATH|PLANFILE] [--dry-run] [--adopt] [--host HOST] [--state-dir DIR] [--netns NAME]", stderr)
 	var hf hostFlags
 	hf.register(fs)
+	hf.registerAdopt(fs)
 	dryRun := fs.Bool("dry-run", false, "print what would be removed, remove nothing")
 	pos, code, ok := parseOrUsage(fs, args)
 	if !ok {
@@ -204,18 +214,23 @@ func runDestroy(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitFailed
 	}
-	if !*dryRun && (!res.Empty() || res.Gone > 0) {
+	if !*dryRun && (!res.Empty() || res.Gone > 0 || res.Adopted > 0) {
 		fmt.Fprintf(stdout, "\nDestroy complete: %d removed%s.\n", res.Removed, alreadyGone(res))
 	}
 	return exitOK
 }
 
-// alreadyGone ends a run's closing line with the objects it found gone.
+// alreadyGone ends a run's closing line with the objects it found gone
+// and those it adopted.
 func alreadyGone(res executor.Result) string {
-	if res.Gone == 0 {
-		return ""
+	s := ""
+	if res.Gone > 0 {
+		s += fmt.Sprintf(", %d already gone", res.Gone)
 	}
-	return fmt.Sprintf(", %d already gone", res.Gone)
+	if res.Adopted > 0 {
+		s += fmt.Sprintf(", %d adopted", res.Adopted)
+	}
+	return s
 }
 
 // planFor returns the plan a host command acts on: a saved plan file
