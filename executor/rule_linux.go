@@ -37,11 +37,7 @@ func (ruleHandler) observe(h *Host, bodies []ir.Body) (map[string]live, error) {
 	if len(prios) == 0 {
 		return map[string]live{}, nil
 	}
-	var rules []netlink.Rule
-	err := retryDump(func() (err error) {
-		rules, err = h.nl.RuleList(netlink.FAMILY_ALL)
-		return err
-	})
+	rules, err := listRules(h)
 	if err != nil {
 		return nil, err
 	}
@@ -183,11 +179,7 @@ func (ruleHandler) request(h *Host, b ir.Body, create bool) ([]byte, error) {
 func (ruleHandler) refused(b ir.Body, create bool, err error) error { return err }
 
 func (ruleHandler) marked(h *Host) ([]ir.Body, error) {
-	var rules []netlink.Rule
-	err := retryDump(func() (err error) {
-		rules, err = h.nl.RuleList(netlink.FAMILY_ALL)
-		return err
-	})
+	rules, err := listRules(h)
 	if err != nil {
 		return nil, err
 	}
@@ -198,4 +190,13 @@ func (ruleHandler) marked(h *Host) ([]ir.Body, error) {
 		}
 	}
 	return out, nil
+}
+
+// listRules dumps the rules of both families.
+func listRules(h *Host) (rules []netlink.Rule, err error) {
+	err = retryDump(func() (err error) {
+		rules, err = h.nl.RuleList(netlink.FAMILY_ALL)
+		return err
+	})
+	return rules, err
 }
