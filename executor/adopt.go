@@ -2,7 +2,6 @@ package executor
 
 import (
 	"fmt"
-	"strings"
 
 	"vsc/ir"
 )
@@ -93,16 +92,11 @@ func adoptPresent(rec *record, ops []*ir.Op, lives map[string]live) []*ir.Op {
 	return out
 }
 
-// listOps lists ops one per line, indented, with their origins; past max
-// lines (max ≥ 0), how many more there are.
+// listOps lists ops as listLines does, each with its origin.
 func listOps(ops []*ir.Op, max int) string {
-	var b strings.Builder
+	lines := make([]string, len(ops))
 	for i, op := range ops {
-		if i == max {
-			fmt.Fprintf(&b, "  … and %d more\n", len(ops)-max)
-			break
-		}
-		fmt.Fprintf(&b, "  %s  # %s\n", ir.BodyText(op.Body), op.Origin)
+		lines[i] = ir.BodyText(op.Body) + "  # " + op.Origin
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return listLines(lines, max)
 }

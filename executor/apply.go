@@ -183,8 +183,12 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	if err := h.recoverJournal(rec); err != nil {
 		return res, err
 	}
+	// Without a record, vsc's marked objects are said or, with Adopt,
+	// taken back; a run that ensures one owner's objects (m.only) does
+	// neither.
+	claiming := rec.missing && m.only == ""
 	var adopted []*ir.Op
-	if rec.missing && m.only == "" {
+	if claiming {
 		if adopted, err = h.claimMarked(rec, ops, o.Adopt, m.destroy); err != nil {
 			return res, err
 		}
@@ -204,7 +208,7 @@ func run(p *ir.Plan, o Options, m mode) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
-	if rec.missing && m.only == "" && o.Adopt {
+	if claiming && o.Adopt {
 		adopted = append(adopted, adoptPresent(rec, ops, lives)...)
 	}
 	res.Adopted = len(adopted)

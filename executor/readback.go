@@ -60,7 +60,7 @@ func (h *Host) readBack(want []*ir.Op, acts []*action) error {
 		return nil
 	}
 	return fmt.Errorf("read back after the run, %s does not hold what the plan asks (%d difference(s)):\n%s\nvsc's record keeps what this run did. Something else changed these objects during the run, or the kernel removed them with others; find the cause, then run vsc apply again",
-		h.where(), len(bad), listLines(bad))
+		h.where(), len(bad), listLines(bad, readBackLimit))
 }
 
 // restored reads back, after a rollback, the objects the run's steps
@@ -100,14 +100,15 @@ func (h *Host) restored(done []step, lives map[string]live) error {
 	if len(bad) == 0 {
 		return nil
 	}
-	return fmt.Errorf("read back after the rollback, %s is not as it was before this run (%d difference(s)):\n%s", h.where(), len(bad), listLines(bad))
+	return fmt.Errorf("read back after the rollback, %s is not as it was before this run (%d difference(s)):\n%s", h.where(), len(bad), listLines(bad, readBackLimit))
 }
 
-// listLines indents a list, at most readBackLimit lines of it.
-func listLines(lines []string) string {
+// listLines indents a list, one item per line; past max lines (max ≥ 0;
+// −1 lists all), it says how many more there are.
+func listLines(lines []string, max int) string {
 	var b strings.Builder
 	for i, l := range lines {
-		if i == readBackLimit {
+		if i == max {
 			fmt.Fprintf(&b, "  … and %d more\n", len(lines)-i)
 			break
 		}
