@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -41,9 +44,7 @@ func (m *Model) Compile(host string) (*ir.Plan, error) {
 		mounts: map[string]int{},
 	}
 	l.host()
-	for _, g := range m.GuestsOf(h) {
-		l.guest(g)
-	}
+	l.guests(m.GuestsOf(h))
 	if err := ir.Verify(l.plan); err != nil {
 		return nil, fmt.Errorf("internal error: the plan for host %q fails verification:\n%w", host, err)
 	}
@@ -68,13 +69,73 @@ type lowering struct {
 	// come from the same place (its label), and share the string.
 	lastRange hcl.Range
 	lastSite  string
+	// idBase is the id of l.plan's first op in the plan it will join (see
+	// guests): ids below it are the host's ops.
+	idBase int
 }
 
 func (l *lowering) add(owner string, r hcl.Range, body ir.Body, after ...int) int {
 	if l.lastSite == "" || r.Filename != l.lastRange.Filename || r.Start.Line != l.lastRange.Start.Line || r.Start.Column != l.lastRange.Start.Column {
 		l.lastRange, l.lastSite = r, Site(r)
 	}
-	return l.plan.Add(owner, l.lastSite, body, after...).ID
+	op := l.plan.Add(owner, l.lastSite, body, after...)
+	op.ID += l.idBase
+	return op.ID
+}
+
+// guestChunk is how many guests a worker of guests lowers at a time (a
+// variable for the tests).
+var guestChunk = 512
+
+// guests lowers the host's guests in order. A guest's ops depend only on
+// the host's and on its own, so a large host's guests are lowered in
+// chunks on every CPU, each chunk numbering its ops from the end of the
+// host's, then moved to its place in the plan.
+func (l *lowering) guests(gs []*lang.Guest) {
+	workers := min(runtime.GOMAXPROCS(0), (len(gs)+guestChunk-1)/guestChunk)
+	if workers < 2 {
+		for _, g := range gs {
+			l.guest(g)
+		}
+		return
+	}
+	l.routeTables() // made before the workers share it
+	base := len(l.plan.Ops)
+	parts := make([][]*ir.Op, (len(gs)+guestChunk-1)/guestChunk)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := int(next.Add(1) - 1); c < len(parts); c = int(next.Add(1) - 1) {
+				sub := &lowering{m: l.m, h: l.h, links: l.links, mounts: l.mounts, tables: l.tables,
+					plan: &ir.Plan{}, idBase: base}
+				for _, g := range gs[c*guestChunk : min(len(gs), (c+1)*guestChunk)] {
+					sub.guest(g)
+				}
+				parts[c] = sub.plan.Ops
+			}
+		}()
+	}
+	wg.Wait()
+	total := base
+	for _, part := range parts {
+		total += len(part)
+	}
+	l.plan.Ops = slices.Grow(l.plan.Ops, total-base)
+	for _, part := range parts {
+		shift := len(l.plan.Ops) - base
+		for _, op := range part {
+			op.ID += shift
+			for i, d := range op.After {
+				if d >= base {
+					op.After[i] = d + shift
+				}
+			}
+		}
+		l.plan.Ops = append(l.plan.Ops, part...)
+	}
 }
 
 // host lowers the host's own objects: VLAN links and their addresses,
@@ -372,13 +433,13 @@ func (l *lowering) guest(g *lang.Guest) {
 		}
 		step(i.IP.Range, &ir.AddrAdd{Dev: i.Dev.V, Address: p.String(), Label: AliasLabel(i)}, link...)
 	}
-	step(g.Label.Range, &ir.GuestDev{Guest: name, Nodes: ir.DefaultDevices()})
+	step(g.Label.Range, &ir.GuestDev{Guest: name, Nodes: defaultNodes})
 	for _, mt := range mounts {
 		if mt.body.Target != "/" {
 			step(mt.r, mt.body)
 		}
 	}
-	step(g.Label.Range, &ir.GuestMask{Guest: name, Masked: slices.Clone(maskedPaths), Readonly: slices.Clone(readonlyPaths)})
+	step(g.Label.Range, &ir.GuestMask{Guest: name, Masked: maskedPaths, Readonly: readonlyPaths})
 	hooks("pre_start", func(h *lang.Hooks) lang.Strings { return h.PreStart })
 
 	cg := &ir.CgroupSet{Guest: name, Context: int(g.Context.V)}

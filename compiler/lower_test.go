@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"vsc/internal/benchgen"
 	"vsc/ir"
 )
 
@@ -240,6 +242,45 @@ func TestRoutesLinear(t *testing.T) {
 				if r, ok := q.Body.(*ir.RouteAdd); ok && r.Table == b.Table && !before[op.ID][q.ID] {
 					t.Fatalf("op %d (%s) does not come after op %d (%s)", op.ID, ir.BodyText(b), q.ID, ir.BodyText(r))
 				}
+			}
+		}
+	}
+}
+
+// Guests lowered in chunks on several CPUs make the plan one CPU makes,
+// op for op: every example (disk limits, mounts on host filesystems,
+// isolated guests, VLANs) with one guest per chunk, and a generated host
+// of 3,000 guests.
+func TestParallelLowering(t *testing.T) {
+	defer func(n int) { guestChunk = n }(guestChunk)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	gen := t.TempDir()
+	if _, err := benchgen.Write(gen, benchgen.Options{Guests: 3000, GuestsPerHost: 3000}); err != nil {
+		t.Fatal(err)
+	}
+	dirs, _ := filepath.Glob("../examples/*")
+	for _, dir := range append(dirs, gen) {
+		cfg, diags := diagnose(dir)
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		for _, h := range cfg.Hosts {
+			plan := func(chunk, cpus int) string {
+				guestChunk = chunk
+				runtime.GOMAXPROCS(cpus)
+				p, err := Compile(cfg, h.Name.V)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p.Text()
+			}
+			serial := plan(512, 1)
+			chunk := 1
+			if dir == gen {
+				chunk = 100
+			}
+			if diff := cmp.Diff(serial, plan(chunk, 4)); diff != "" {
+				t.Errorf("%s, host %s: lowered in parallel, the plan differs (-serial +parallel):\n%s", dir, h.Name.V, diff)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 
+	"vsc/ir"
 	"vsc/lang"
 )
 
@@ -69,12 +70,22 @@ var deniedSyscalls = map[string]string{
 // guest do, "" for a syscall the default filter does not deny.
 func DeniedSyscall(name string) string { return deniedSyscalls[name] }
 
+// Lists that the ops of every guest hold, made once: ops of one plan
+// share them (a plan's lists are read, never changed in place).
+var (
+	defaultDeny  = DefaultDeny()
+	defaultNodes = ir.DefaultDevices()
+)
+
 // DefaultDeny lists the syscalls of the default filter, sorted.
 func DefaultDeny() []string { return slices.Sorted(maps.Keys(deniedSyscalls)) }
 
 // denyList is a guest's filter: the default list, plus its seccomp.deny,
 // less its seccomp.allow, sorted.
 func denyList(g *lang.Guest) []string {
+	if g.Seccomp == nil || len(g.Seccomp.Deny.V)+len(g.Seccomp.Allow.V) == 0 {
+		return defaultDeny
+	}
 	deny := maps.Clone(deniedSyscalls)
 	if s := g.Seccomp; s != nil {
 		for _, d := range s.Deny.V {

@@ -719,6 +719,7 @@ func (h *Host) execute(acts []*action, rec *record, lives map[string]live, out i
 	// the kernel works (stepDone makes the same changes, in the same
 	// order, to rec).
 	final := rec.clone(len(steps))
+	rec.reserve(len(steps))
 	for _, s := range steps {
 		recordStep(final, s)
 	}

@@ -172,6 +172,13 @@ func (r *record) ops() []*ir.Op {
 	return out
 }
 
+// reserve makes room for extra more ops, so that a run adding thousands
+// does not grow the record's maps step by step.
+func (r *record) reserve(extra int) {
+	c := r.clone(extra)
+	r.byKey, r.order, r.pos = c.byKey, c.order, c.pos
+}
+
 // clone returns a copy of the record, with room for extra more ops.
 func (r *record) clone(extra int) *record {
 	c := newRecord(r.plan.Host, len(r.byKey)+extra)
