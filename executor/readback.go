@@ -23,13 +23,16 @@ func (h *Host) readBack(want []*ir.Op, acts []*action) error {
 		return nil // the run's first reading was the read-back
 	}
 	wanted := make(map[string]bool, len(want))
-	for _, op := range want {
-		wanted[keyOf(op.Body)] = true
+	keys := make([]string, len(want), len(want)+len(acts))
+	for i, op := range want {
+		keys[i] = keyOf(op.Body)
+		wanted[keys[i]] = true
 	}
 	look := want[:len(want):len(want)]
 	for _, a := range acts {
 		if a.verb == remove && !wanted[a.key] {
 			look = append(look, a.old)
+			keys = append(keys, a.key)
 		}
 	}
 	lives, err := h.observe(look, newRecord(h.name, 0))
@@ -37,12 +40,12 @@ func (h *Host) readBack(want []*ir.Op, acts []*action) error {
 		return fmt.Errorf("the run's changes were made, but reading them back failed: %w", err)
 	}
 	var bad []string
-	for _, op := range look {
+	for i, op := range look {
 		hd, err := handlerOf(op.Body.Kind())
 		if err != nil {
 			return err
 		}
-		k := hd.key(op.Body)
+		k := keys[i]
 		l, exists := lives[k]
 		switch {
 		case !wanted[k] && exists && ours(hd, l, true) && (l.marked || hd.same(op.Body, l.body)):

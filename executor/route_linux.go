@@ -132,20 +132,25 @@ func (routeHandler) observe(h *Host, bodies []ir.Body) (map[string]live, error) 
 // vsc's, else the first, which is in the way.
 func pickLive(hd handler, found map[string][]live, bodies []ir.Body) map[string]live {
 	out := make(map[string]live, len(found))
+	shared := false
 	for k, ls := range found {
 		out[k] = ls[0]
-		for _, l := range ls {
+		for _, l := range ls[1:] {
+			shared = true
 			if l.marked && !out[k].marked {
 				out[k] = l
 			}
 		}
 	}
+	if !shared {
+		return out // one object per key: nothing to choose
+	}
 	// The plan's bodies come before the record's: the first to find its
 	// object keeps it.
-	matched := make(map[string]bool, len(found))
+	matched := map[string]bool{}
 	for _, b := range bodies {
 		k := hd.key(b)
-		if matched[k] {
+		if matched[k] || len(found[k]) < 2 {
 			continue
 		}
 		for _, l := range found[k] {

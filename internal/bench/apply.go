@@ -16,6 +16,8 @@ import (
 const (
 	benchRoutes = 5000
 	benchRules  = 500
+	bigRoutes   = 50000
+	bigRules    = 5000
 	benchAddrs  = 10000
 	// vsc apply, compile included, no slower than ip -batch doing the same;
 	// a converged re-apply under half of the first apply.
@@ -24,8 +26,9 @@ const (
 )
 
 // applyBench measures vsc apply against ip -batch, each in a fresh network
-// namespace made for the run: 5,000 routes and 500 rules, then 10,000
-// guest addresses. It needs root; without it, it says so and skips.
+// namespace made for the run: one table shape of 5,000 routes and 500
+// rules, one of 50,000 and 5,000, then 10,000 guest addresses. It needs
+// root; without it, it says so and skips.
 func applyBench(vsc, tmp string, runs int) error {
 	if os.Geteuid() != 0 {
 		fmt.Println("SKIP  vsc apply against ip -batch: needs root for network namespaces")
@@ -35,7 +38,8 @@ func applyBench(vsc, tmp string, runs int) error {
 		name  string
 		write func(dir string) (batch string, err error)
 	}{
-		{fmt.Sprintf("%d routes + %d rules", benchRoutes, benchRules), writeRoutesRules},
+		{fmt.Sprintf("%d routes + %d rules", benchRoutes, benchRules), routesRules(benchRoutes, benchRules)},
+		{fmt.Sprintf("%d routes + %d rules", bigRoutes, bigRules), routesRules(bigRoutes, bigRules)},
 		{fmt.Sprintf("%d guest addresses", benchAddrs), writeAddrs},
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -141,13 +145,17 @@ const benchHost = `host "bench" {
   }
 `
 
-// writeRoutesRules writes a configuration of benchRoutes routes over ten
-// tables and benchRules rules, and the ip -batch file doing the same.
-func writeRoutesRules(dir string) (string, error) {
+// routesRules writes a configuration of routes over ten tables and
+// rules, and the ip -batch file doing the same.
+func routesRules(routes, rules int) func(dir string) (string, error) {
+	return func(dir string) (string, error) { return writeRoutesRules(dir, routes, rules) }
+}
+
+func writeRoutesRules(dir string, routes, rules int) (string, error) {
 	var cfg, batch strings.Builder
 	cfg.WriteString(benchHost)
 	const tables = 10
-	per := benchRoutes / tables
+	per := routes / tables
 	for t := 0; t < tables; t++ {
 		fmt.Fprintf(&cfg, "  table \"t%d\" {\n    id = %d\n", t, 100+t)
 		for r := 0; r < per; r++ {
@@ -157,7 +165,7 @@ func writeRoutesRules(dir string) (string, error) {
 		}
 		cfg.WriteString("  }\n")
 	}
-	for i := 0; i < benchRules; i++ {
+	for i := 0; i < rules; i++ {
 		from := fmt.Sprintf("10.%d.%d.0/24", 1+i/250, i%250)
 		fmt.Fprintf(&cfg, "  rule {\n    from     = %q\n    table    = \"t%d\"\n    priority = %d\n  }\n", from, i%tables, 2000+i)
 		fmt.Fprintf(&batch, "rule add from %s table %d priority %d\n", from, 100+i%tables, 2000+i)
