@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -72,6 +73,9 @@ host (or a guest) an address in it, or fix the gateway.
 				return onHost
 			}
 			for _, t := range h.Tables {
+				if !slices.ContainsFunc(t.Routes, viaRoute) {
+					continue
+				}
 				var connected PrefixIndex[string]
 				for _, r := range t.Routes {
 					if r.Via.Set || !r.To.Set {

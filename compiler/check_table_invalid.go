@@ -102,7 +102,7 @@ func tableNameProblem(p *Pass, h *lang.Host, t *lang.Table) {
 // routeProblems reports routes of one table that the kernel could not
 // take: one without via or dev, or a second route to one destination.
 func routeProblems(p *Pass, h *lang.Host, t *lang.Table) {
-	seen := map[netip.Prefix]*lang.Route{}
+	seen := make(map[netip.Prefix]*lang.Route, len(t.Routes))
 	for _, r := range t.Routes {
 		if !r.Via.Set && !r.Dev.Set {
 			p.Report(r.DeclRange, "Route without via or dev",

@@ -177,6 +177,7 @@ func (l *lowering) host() {
 		// Connected routes first: a gateway route needs its gateway
 		// reachable when it is added.
 		var connected PrefixIndex[int]
+		gateways := slices.ContainsFunc(t.Routes, viaRoute)
 		for _, pass := range []bool{false, true} {
 			for _, r := range t.Routes {
 				if r.Via.Set != pass {
@@ -201,7 +202,7 @@ func (l *lowering) host() {
 					}
 				}
 				id := l.add(ir.OwnerHost, r.DeclRange, body, after...)
-				if !r.Via.Set {
+				if !r.Via.Set && gateways {
 					connected.Add(to, id)
 				}
 				lastRoute[t.ID.V] = id

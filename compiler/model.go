@@ -333,6 +333,10 @@ func (x *PrefixIndex[T]) Add(p netip.Prefix, v T) {
 	x.byPrefix[p] = append(x.byPrefix[p], v)
 }
 
+// viaRoute tells a route through a gateway, whose gateway the table's
+// connected routes must reach.
+func viaRoute(r *lang.Route) bool { return r.Via.Set }
+
 // Covering yields the values of every indexed prefix that contains a,
 // longest prefix first.
 func (x *PrefixIndex[T]) Covering(a netip.Addr) iter.Seq[T] {
