@@ -7,7 +7,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -249,5 +251,37 @@ func TestEncodingJSONInterop(t *testing.T) {
 	const want = `{"id":1,"kind":"addr.add","owner":"guest.web","origin":"examples/web.vsc.hcl:4:5","after":[0],"dev":"eth0.7","address":"10.7.0.2/16","label":"eth0.7:web"}`
 	if string(op) != want {
 		t.Errorf("op JSON\ngot  %s\nwant %s", op, want)
+	}
+}
+
+// A plan large enough to be written in chunks on several CPUs has the
+// text one CPU writes, group comments at chunk edges included, and a
+// missing op stops it at the same place.
+func TestTextInChunks(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	p := &Plan{FormatVersion: FormatVersion, Host: "h", Source: "vsc.hcl", SourceDigest: digestPrefix + strings.Repeat("0", 64)}
+	for i := 0; i < 3*parallelOps+17; i++ {
+		c := kindCases[i%len(kindCases)]
+		// Owners change every 7 ops, so that runs cross chunk edges.
+		p.Add(c.owner+strconv.Itoa(i/7), "vsc.hcl:1:1", c.body)
+	}
+	text := func(cpus int) (string, error) {
+		runtime.GOMAXPROCS(cpus)
+		var b bytes.Buffer
+		err := p.WriteText(&b)
+		return b.String(), err
+	}
+	one, _ := text(1)
+	if n := strings.Count(one, "\n"); n < len(p.Ops) {
+		t.Fatalf("the text has %d lines for %d ops", n, len(p.Ops))
+	}
+	if many, _ := text(4); many != one {
+		t.Errorf("written in chunks, the text differs:\n%s", cmp.Diff(one, many))
+	}
+	p.Ops[2*textChunk+5] = nil
+	oneText, oneErr := text(1)
+	manyText, manyErr := text(4)
+	if oneErr == nil || manyErr == nil || oneErr.Error() != manyErr.Error() || oneText != manyText {
+		t.Errorf("a missing op: one CPU %v, several %v; the texts are the same: %v", oneErr, manyErr, oneText == manyText)
 	}
 }

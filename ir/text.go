@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -48,24 +49,83 @@ func (p *Plan) writeText(w io.Writer, withDigest bool) error {
 	line = append(line, '\n')
 	bw.Write(line)
 
-	owner := ""
-	for i, op := range p.Ops {
-		if op == nil {
+	// A large plan's ops are written out in chunks on every CPU, a few
+	// chunks ahead, and copied in order; the text is the same.
+	chunks := (len(p.Ops) + textChunk - 1) / textChunk
+	workers := runtime.GOMAXPROCS(0)
+	if len(p.Ops) < parallelOps || workers < 2 {
+		var err error
+		line, err = p.appendOpsText(line[:0], 0, len(p.Ops))
+		bw.Write(line)
+		if err != nil {
 			bw.Flush()
-			return fmt.Errorf("op %d: the op is missing (nil)", i)
+			return err
+		}
+		return bw.Flush()
+	}
+	type text struct {
+		b   []byte
+		err error
+	}
+	done := make([]chan text, chunks)
+	for c := range done {
+		done[c] = make(chan text, 1)
+	}
+	free := make(chan []byte, 2*workers) // the buffers, each in one place at a time
+	for range cap(free) {
+		free <- nil
+	}
+	go func() {
+		for c := range chunks {
+			b := <-free
+			go func() {
+				from, to := c*len(p.Ops)/chunks, (c+1)*len(p.Ops)/chunks
+				b, err := p.appendOpsText(b[:0], from, to)
+				done[c] <- text{b, err}
+			}()
+		}
+	}()
+	var err error
+	for c := range done {
+		t := <-done[c]
+		if err == nil {
+			bw.Write(t.b)
+			err = t.err
+		}
+		free <- t.b
+	}
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// textChunk is about how many ops a worker of writeText writes at a time.
+const textChunk = 2048
+
+// appendOpsText appends the text of ops from up to to, each group
+// comment where the owner changes; on a fault, the text up to it.
+func (p *Plan) appendOpsText(b []byte, from, to int) ([]byte, error) {
+	owner := ""
+	if from > 0 && p.Ops[from-1] != nil {
+		owner = p.Ops[from-1].Owner
+	}
+	for i := from; i < to; i++ {
+		op := p.Ops[i]
+		if op == nil {
+			return b, fmt.Errorf("op %d: the op is missing (nil)", i)
 		}
 		if i == 0 || op.Owner != owner {
 			owner = op.Owner
-			bw.WriteString(groupComment(owner))
+			b = append(b, groupComment(owner)...)
 		}
 		var err error
-		if line, err = op.appendText(line[:0]); err != nil {
-			bw.Flush()
-			return fmt.Errorf("%s: %w", opName(i, op), err)
+		n := len(b)
+		if b, err = op.appendText(b); err != nil {
+			return b[:n], fmt.Errorf("%s: %w", opName(i, op), err)
 		}
-		bw.Write(line)
 	}
-	return bw.Flush()
+	return b, nil
 }
 
 // Text returns the text form of the plan. A plan WriteText refuses is
