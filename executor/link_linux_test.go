@@ -11,16 +11,23 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"vsc/internal/kfeature"
 	"vsc/ir"
 )
 
 // kernelHasVLAN tells whether the kernel makes 802.1Q links, by making
 // one in a throwaway namespace.
-func kernelHasVLAN(t *testing.T) bool {
+func kernelHasVLAN(t *testing.T) bool { return kernelVLANMissing(t) == nil }
+
+// kernelVLANMissing says why the kernel takes no VLAN link, nil if it does.
+func kernelVLANMissing(t *testing.T) error {
 	t.Helper()
 	s := newSandbox(t)
-	err := exec.Command("ip", "-n", s.ns, "link", "add", "link", "eth0", "name", "probe.7", "type", "vlan", "id", "7").Run()
-	return err == nil
+	out, err := exec.Command("ip", "-n", s.ns, "link", "add", "link", "eth0", "name", "probe.7", "type", "vlan", "id", "7").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ip link add type vlan: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // stubVLANSupport makes the executor see a kernel with (nil) or
@@ -111,7 +118,7 @@ func TestLinkNoVLANSupport(t *testing.T) {
 
 // Were the probe wrong, the kernel's own refusal ("Unknown device type",
 // EOPNOTSUPP) comes at the link's step and what came before is undone.
-func TestLinkKernelRefusesVLAN(t *testing.T) {
+func TestLinkKernelWithout8021q(t *testing.T) {
 	if kernelHasVLAN(t) {
 		t.Skip("SKIP: the kernel has 8021q (VLAN) support: it would accept the link")
 	}
@@ -197,10 +204,8 @@ func (s *sandbox) vlanLink(name string) string {
 	return strings.Join(fields, " ")
 }
 
-func TestLinkApplyChangeDestroy(t *testing.T) {
-	if !kernelHasVLAN(t) {
-		t.Skip("SKIP: kernel has no 8021q (VLAN) support")
-	}
+func TestVLANApplyChangeDestroy(t *testing.T) {
+	kfeature.Need(t, "VLAN (8021q)", kernelVLANMissing(t))
 	s := newSandbox(t)
 	o := s.options()
 	p1 := testPlan(t,

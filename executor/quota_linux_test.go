@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 
+	"vsc/internal/kfeature"
 	"vsc/ir"
 )
 
@@ -23,7 +24,7 @@ func quotaState(dir string) (fsQuotaStatv, error) {
 // On a kernel without XFS quotas, quota.set stops the run before anything
 // is touched, the project ids of the op before it included, and says
 // which feature is missing.
-func TestQuotaWithoutKernelSupport(t *testing.T) {
+func TestDiskLimitWithoutKernelQuotas(t *testing.T) {
 	if quotaSupport("xfs") == nil {
 		t.Skip("SKIP: the kernel has XFS quota support: TestQuotaApplyChangeDestroy covers quota.set")
 	}
@@ -117,9 +118,7 @@ func TestQuotaStateError(t *testing.T) {
 // limit its project, as the compiler's plan for a disk limit does; read
 // back with xfs_quota.
 func TestQuotaApplyChangeDestroy(t *testing.T) {
-	if err := quotaSupport("xfs"); err != nil {
-		t.Skipf("SKIP: kernel has no XFS quota support (quotactl: ENOSYS): %v", err)
-	}
+	kfeature.Need(t, "XFS quota", quotaSupport("xfs"))
 	needTool(t, "xfs_quota")
 	img := newLoop(t, "xfs", 300, "-q")
 	inMountNS(t, func(t *testing.T) {
