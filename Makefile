@@ -1,7 +1,7 @@
 # vsc — see README.md. `make test` is what CI runs (.ci/run).
 GO ?= go
 
-.PHONY: test vet lint bench fuzz docs build
+.PHONY: test test-kernel vet lint bench fuzz docs build
 
 build:
 	$(GO) build -o vsc ./cmd/vsc
@@ -9,6 +9,12 @@ build:
 # Everything a change must pass: formatting, vet, and all tests.
 test: lint
 	$(GO) test ./...
+
+# The kernel tests on a stock Debian kernel booted under qemu (.ci/kernel-lane):
+# KERNEL=linux-image-... picks another kernel package.
+KERNEL ?= linux-image-amd64
+test-kernel:
+	KERNEL=$(KERNEL) .ci/kernel-lane
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
